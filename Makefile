@@ -1,0 +1,57 @@
+# Alliance Portal: `make run` to try it, `make test` to check it. `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alliance_portal_bench
+
+.PHONY: help install run test lint format migrations-check pytest bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-17s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/css/portal.css: scss/portal.scss node_modules/.installed
+	npm run --silent build:css
+
+install: $(VENV)/.installed node_modules/.installed static/css/portal.css ## Install Python and npm packages and build the stylesheet (idempotent)
+
+run: install ## Set up a SQLite database with demo data and serve the portal on http://127.0.0.1:8000
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
+	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: $(VENV)/.installed ## Check the code with ruff (lint and format)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.installed ## Reformat the code with ruff
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+migrations-check: $(VENV)/.installed ## Fail if a model change has no migration
+	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+pytest: install ## Run the pytest suite alone (SQLite, or the DATABASE_URL database)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: install lint migrations-check pytest ## Lint, check migrations and run every test
+
+bench: install ## Measure at national scale on PostgreSQL (builds the data once, then reuses it)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench
+
+clean: ## Remove the virtualenv, npm packages and built files (keeps db.sqlite3)
+	rm -rf $(VENV) node_modules static/css/portal.css staticfiles .bench

@@ -1,0 +1,195 @@
+"""Alliances and the national schools register (GIAS) they serve."""
+
+import math
+
+from django.db import models
+from django.db.models import Q
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class LocalAuthority(models.Model):
+    """A local authority as the register names it, e.g. 202 Camden."""
+
+    code = models.PositiveSmallIntegerField(unique=True, help_text="The register's LA code.")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "local authorities"
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Trust(models.Model):
+    """A multi-academy trust or other group of schools from the register."""
+
+    code = models.PositiveIntegerField(unique=True, help_text="The register's trust code.")
+    name = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Phase(models.Model):
+    """A phase or setting of education: how schools and leaders are matched.
+
+    The rows come from a data migration; `code` is what code refers to.
+    """
+
+    class Code(models.TextChoices):
+        NURSERY = "nursery", "Nursery"
+        PRIMARY = "primary", "Primary"
+        MIDDLE = "middle", "Middle"
+        SECONDARY = "secondary", "Secondary"
+        ALL_THROUGH = "all-through", "All-through"
+        SIXTEEN_PLUS = "16-plus", "16 plus"
+        SPECIAL = "special", "Special"
+        ALTERNATIVE_PROVISION = (
+            "alternative-provision",
+            "Pupil referral unit or alternative provision",
+        )
+
+    code = models.SlugField(max_length=30, unique=True, choices=Code.choices)
+    name = models.CharField(max_length=60)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.name
+
+
+class Alliance(TimestampedModel):
+    """A teaching school alliance, hub or network that brokers support."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    contact_email = models.EmailField()
+    contact_phone = models.CharField(max_length=30, blank=True)
+    website = models.URLField(blank=True)
+    local_authorities = models.ManyToManyField(
+        LocalAuthority,
+        related_name="alliances",
+        blank=True,
+        help_text="Requests from schools in these local authorities come to this alliance.",
+    )
+    is_default = models.BooleanField(
+        "default alliance",
+        default=False,
+        help_text=(
+            "Receives requests from schools no alliance covers; they are flagged for a "
+            "coordinator. At most one alliance is the default."
+        ),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="alliance_single_default",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SchoolQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status=School.Status.CLOSED)
+
+    def search(self, term):
+        """Match a URN exactly, or a name or postcode in part."""
+        term = (term or "").strip()
+        if not term:
+            return self
+        if term.isdigit():
+            return self.filter(urn=int(term))
+        return self.filter(Q(name__icontains=term) | Q(postcode__istartswith=term))
+
+
+class School(TimestampedModel):
+    """An establishment from the national register, keyed by its URN."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        PROPOSED_TO_CLOSE = "proposed-to-close", "Open, but proposed to close"
+        PROPOSED_TO_OPEN = "proposed-to-open", "Proposed to open"
+
+    urn = models.PositiveIntegerField("URN", unique=True, help_text="Unique reference number.")
+    name = models.CharField(max_length=255, db_index=True)
+    establishment_type = models.CharField("type", max_length=120, blank=True)
+    type_group = models.CharField(max_length=120, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    phase = models.ForeignKey(
+        Phase, on_delete=models.PROTECT, null=True, blank=True, related_name="schools"
+    )
+    statutory_low_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    statutory_high_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    local_authority = models.ForeignKey(
+        LocalAuthority, on_delete=models.PROTECT, null=True, blank=True, related_name="schools"
+    )
+    region = models.CharField(max_length=60, blank=True, db_index=True)
+    district = models.CharField(max_length=100, blank=True)
+    trust = models.ForeignKey(
+        Trust, on_delete=models.PROTECT, null=True, blank=True, related_name="schools"
+    )
+    street = models.CharField(max_length=255, blank=True)
+    locality = models.CharField(max_length=255, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=10, blank=True, db_index=True)
+    telephone = models.CharField(max_length=30, blank=True)
+    website = models.CharField(max_length=255, blank=True)
+    head_name = models.CharField("headteacher", max_length=200, blank=True)
+    pupil_count = models.PositiveIntegerField(null=True, blank=True)
+    ofsted_rating = models.CharField(max_length=60, blank=True)
+    ofsted_last_inspection = models.DateField(null=True, blank=True)
+    easting = models.PositiveIntegerField(null=True, blank=True)
+    northing = models.PositiveIntegerField(null=True, blank=True)
+    open_date = models.DateField(null=True, blank=True)
+    close_date = models.DateField(null=True, blank=True)
+    imported_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the register import last wrote this school."
+    )
+
+    objects = SchoolQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(urn__gt=0), name="school_urn_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.urn})"
+
+    @property
+    def address(self):
+        return ", ".join(p for p in (self.street, self.locality, self.town, self.postcode) if p)
+
+    @property
+    def age_range(self):
+        if self.statutory_low_age is None or self.statutory_high_age is None:
+            return ""
+        return f"{self.statutory_low_age} to {self.statutory_high_age}"
+
+    def distance_km(self, other):
+        """Straight-line distance to another school from grid references, or None."""
+        if None in (self.easting, self.northing, other.easting, other.northing):
+            return None
+        return math.hypot(self.easting - other.easting, self.northing - other.northing) / 1000

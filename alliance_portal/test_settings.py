@@ -1,0 +1,22 @@
+"""Settings for the test suite: the real settings with fast, local stand-ins.
+
+The database comes from DATABASE_URL exactly as in production (SQLite when it
+is unset, PostgreSQL in CI). Only what would make tests slow or leak outside
+the machine is replaced.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-key-3f9a1c7e5b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a")
+
+from alliance_portal.settings import *  # noqa: F403
+from alliance_portal.settings import STORAGES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SECURE_SSL_REDIRECT = False
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import path
+
+from alliance_portal.pages import views as page_views
+
+admin.site.site_header = "Alliance Portal administration"
+admin.site.site_title = "Alliance Portal admin"
+admin.site.index_title = "Brokering"
+
+urlpatterns = [
+    path("", page_views.home, name="home"),
+    path("admin/", admin.site.urls),
+]

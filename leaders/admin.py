@@ -1,0 +1,99 @@
+from django.contrib import admin
+from django.db.models import Prefetch
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import AreaOfExpertise, DeclaredConflict, Designation, Leader
+
+
+@admin.register(AreaOfExpertise)
+class AreaOfExpertiseAdmin(admin.ModelAdmin):
+    list_display = ["name", "group", "position"]
+    list_filter = ["group"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class DesignationInline(admin.TabularInline):
+    model = Designation
+    fk_name = "leader"
+    extra = 0
+    fields = [
+        "kind",
+        "alliance",
+        "designated_on",
+        "review_due_on",
+        "status",
+        "national_support_school",
+    ]
+    autocomplete_fields = ["alliance", "national_support_school"]
+
+
+class DeclaredConflictInline(admin.TabularInline):
+    model = DeclaredConflict
+    extra = 0
+    fields = ["school", "trust", "reason"]
+    autocomplete_fields = ["school", "trust"]
+
+
+@admin.register(Leader)
+class LeaderAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "full_name",
+        "email",
+        "home_school",
+        "active_designations",
+        "days_per_year",
+        "public_profile_consent",
+    ]
+    list_filter = ["designations__kind", "designations__status", "public_profile_consent", "phases"]
+    list_select_related = ["home_school"]
+    search_fields = ["full_name", "email", "home_school__name"]
+    autocomplete_fields = ["user", "home_school", "areas_of_expertise", "phases"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [DesignationInline, DeclaredConflictInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        active = Designation.objects.filter(status=Designation.Status.ACTIVE).order_by("kind")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("designations", queryset=active, to_attr="active_designation_list")
+            )
+        )
+
+    @admin.display(description="Active designations")
+    def active_designations(self, leader):
+        return ", ".join(d.kind for d in leader.active_designation_list) or "None"
+
+
+@admin.register(Designation)
+class DesignationAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "leader",
+        "kind",
+        "designating_body",
+        "designated_on",
+        "review_due_on",
+        "status",
+    ]
+    list_filter = ["kind", "status", "alliance"]
+    list_select_related = ["leader", "alliance"]
+    search_fields = ["leader__full_name", "leader__email"]
+    autocomplete_fields = ["leader", "alliance", "national_support_school"]
+    readonly_fields = ["created_at", "updated_at"]
+    date_hierarchy = "review_due_on"
+    show_full_result_count = False
+
+    @admin.display(description="Designated by", ordering="alliance__name")
+    def designating_body(self, designation):
+        return designation.designating_body
+
+
+@admin.register(DeclaredConflict)
+class DeclaredConflictAdmin(admin.ModelAdmin):
+    list_display = ["leader", "school", "trust", "reason"]
+    list_select_related = ["leader", "school", "trust"]
+    search_fields = ["leader__full_name", "school__name", "trust__name"]
+    autocomplete_fields = ["leader", "school", "trust"]

@@ -1,0 +1,213 @@
+"""System leaders, their designations and what they are expert in."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
+
+from alliance_portal.schools.models import TimestampedModel
+
+
+def academic_year_bounds(day):
+    """The first and last day of the English academic year (1 September to 31 August)."""
+    start_year = day.year if day.month >= 9 else day.year - 1
+    return datetime.date(start_year, 9, 1), datetime.date(start_year + 1, 8, 31)
+
+
+class AreaOfExpertise(models.Model):
+    """One entry of the taxonomy leaders and requests are matched on."""
+
+    class Group(models.TextChoices):
+        LEADERSHIP = "leadership", "Leadership"
+        PUPIL_ACHIEVEMENT = "pupil-achievement", "Pupil achievement and subjects"
+        BEHAVIOUR_SAFETY = "behaviour-safety", "Behaviour and safety"
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    group = models.CharField(max_length=30, choices=Group.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["group", "position", "name"]
+        verbose_name_plural = "areas of expertise"
+
+    def __str__(self):
+        return self.name
+
+
+class LeaderQuerySet(models.QuerySet):
+    def with_active_designation(self):
+        return self.filter(designations__status=Designation.Status.ACTIVE).distinct()
+
+    def public(self):
+        return self.filter(public_profile_consent=True)
+
+
+class Leader(TimestampedModel):
+    """A serving practitioner who supports other schools."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leader",
+        help_text="The login, once the leader has been invited.",
+    )
+    full_name = models.CharField(max_length=150)
+    email = models.EmailField()
+    phone = models.CharField(max_length=30, blank=True)
+    job_title = models.CharField(max_length=150, blank=True)
+    home_school = models.ForeignKey(
+        "schools.School",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leaders",
+        help_text="The school the leader works at; never deployed to it.",
+    )
+    areas_of_expertise = models.ManyToManyField(AreaOfExpertise, related_name="leaders", blank=True)
+    phases = models.ManyToManyField(
+        "schools.Phase", related_name="leaders", blank=True, help_text="Phases they support."
+    )
+    days_per_year = models.DecimalField(
+        "days available per academic year",
+        max_digits=5,
+        decimal_places=1,
+        default=0,
+        help_text="Capacity for deployments in one academic year, in days.",
+    )
+    public_profile_consent = models.BooleanField(
+        "show in the public directory",
+        default=False,
+        help_text="The leader agreed to a public profile with their name, school and bio.",
+    )
+    bio = models.TextField(blank=True, max_length=2000)
+
+    objects = LeaderQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="leader_email_ci_unique"),
+            models.CheckConstraint(
+                condition=Q(days_per_year__gte=0), name="leader_days_per_year_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+
+class DeclaredConflict(TimestampedModel):
+    """A school or trust a leader must not be deployed to."""
+
+    leader = models.ForeignKey(Leader, on_delete=models.CASCADE, related_name="conflicts")
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    trust = models.ForeignKey(
+        "schools.Trust", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(school__isnull=False, trust__isnull=True)
+                    | Q(school__isnull=True, trust__isnull=False)
+                ),
+                name="conflict_school_xor_trust",
+                violation_error_message="Choose a school or a trust, not both.",
+            ),
+            models.UniqueConstraint(fields=["leader", "school"], name="conflict_unique_school"),
+            models.UniqueConstraint(fields=["leader", "trust"], name="conflict_unique_trust"),
+        ]
+
+    def __str__(self):
+        return f"{self.leader}: {self.school or self.trust}"
+
+
+class Designation(TimestampedModel):
+    """A leader's badge: which kind, who gave it, and whether it is in force."""
+
+    class Kind(models.TextChoices):
+        NLE = "NLE", "National Leader of Education"
+        LLE = "LLE", "Local Leader of Education"
+        SLE = "SLE", "Specialist Leader of Education"
+        NLG = "NLG", "National Leader of Governance"
+        LSG = "LSG", "Local Support Governor"
+
+    NATIONAL_KINDS = (Kind.NLE, Kind.NLG)
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        LAPSED = "lapsed", "Lapsed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    leader = models.ForeignKey(Leader, on_delete=models.CASCADE, related_name="designations")
+    kind = models.CharField(max_length=3, choices=Kind.choices)
+    alliance = models.ForeignKey(
+        "schools.Alliance",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="designations",
+        help_text="The designating alliance. Leave empty for a national designation (NLE, NLG).",
+    )
+    designated_on = models.DateField()
+    review_due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    national_support_school = models.ForeignKey(
+        "schools.School",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="NLE only: the school that becomes a National Support School.",
+    )
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["leader__full_name", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["leader", "kind"],
+                condition=Q(status="active"),
+                name="designation_one_active_per_kind",
+                violation_error_message="This leader already holds an active designation of this kind.",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_due_on__isnull=True) | Q(review_due_on__gt=F("designated_on")),
+                name="designation_review_after_designation",
+                violation_error_message="The review date must be after the designation date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(national_support_school__isnull=True) | Q(kind="NLE"),
+                name="designation_nss_only_for_nle",
+                violation_error_message="Only an NLE has a national support school.",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "kind"], name="designation_status_kind_idx")]
+
+    def __str__(self):
+        return f"{self.kind} {self.leader}"
+
+    def clean(self):
+        super().clean()
+        if self.kind in self.NATIONAL_KINDS and self.alliance_id:
+            raise ValidationError({"alliance": f"An {self.kind} is designated nationally."})
+        if self.kind not in self.NATIONAL_KINDS and not self.alliance_id:
+            raise ValidationError({"alliance": "Choose the alliance that designated this leader."})
+
+    @property
+    def designating_body(self):
+        return self.alliance.name if self.alliance_id else "National"
