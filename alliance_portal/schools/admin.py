@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import Alliance, LocalAuthority, Phase, School, Trust
 
@@ -36,6 +37,7 @@ class AllianceAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "contact_email"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["local_authorities"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(School)

@@ -1,0 +1,60 @@
+"""Every admin page opens for a superuser, and every changelist keeps to a query budget."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils.html import escape
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    """One of everything the admin shows, linked as in real use."""
+    deployment = factories.AgreedDeploymentFactory()
+    factories.ObjectiveFactory(deployment=deployment)
+    factories.DeclaredConflictFactory(leader=deployment.leader)
+    deployment.request.events.create(to_status="new", actor_label="The school")
+    factories.TrustFactory()
+    factories.CoordinatorFactory()
+    Group.objects.create(name="Coordinators")
+    return deployment
+
+
+def registered_models():
+    return sorted(admin.site._registry, key=lambda model: model._meta.label)
+
+
+def admin_url(model, action, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}", args=args)
+
+
+@pytest.mark.parametrize("model", registered_models(), ids=lambda m: m._meta.label)
+def test_it_opens_the_changelist_add_and_change_pages(admin_client, world, model):
+    model_admin = admin.site._registry[model]
+    obj = model.objects.first()
+    assert obj is not None, f"the world fixture has no {model._meta.verbose_name}"
+
+    changelist = admin_client.get(admin_url(model, "changelist"))
+    assert changelist.status_code == 200
+    assert str(model._meta.verbose_name_plural).lower() in changelist.content.decode().lower()
+
+    change = admin_client.get(admin_url(model, "change", obj.pk))
+    assert change.status_code == 200
+    assert escape(str(obj)) in change.content.decode()
+
+    add = admin_client.get(admin_url(model, "add"))
+    expected = 200 if model_admin.has_add_permission(add.wsgi_request) else 403
+    assert add.status_code == expected
+
+
+@pytest.mark.parametrize("model", registered_models(), ids=lambda m: m._meta.label)
+def test_it_shows_history_for_each_object(admin_client, world, model):
+    obj = model.objects.first()
+
+    response = admin_client.get(admin_url(model, "history", obj.pk))
+
+    assert response.status_code == 200

@@ -1,0 +1,67 @@
+"""Each admin changelist runs the same number of queries for few rows as for many.
+
+A query per row (a missing select_related or prefetch) would make the larger
+world cost more and fail here.
+"""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+SMALL, LARGE = 2, 12
+# Queries a changelist may run at most: session, user, counts, the page,
+# list_filter choices and the related columns' joins or prefetches.
+BUDGET = 12
+
+
+def build_deployments(n):
+    for _ in range(n):
+        deployment = factories.AgreedDeploymentFactory()
+        factories.ObjectiveFactory(deployment=deployment)
+        factories.DeclaredConflictFactory(leader=deployment.leader)
+        deployment.request.events.create(to_status="new", actor_label="The school")
+        factories.TrustFactory()
+        factories.CoordinatorFactory()
+        factories.AreaOfExpertiseFactory()
+
+
+def build_groups(n):
+    for _ in range(n):
+        Group.objects.create(name=f"Group {Group.objects.count() + 1}")
+
+
+def query_count(client, model):
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def builder_for(model):
+    return build_groups if model is Group else build_deployments
+
+
+@pytest.mark.parametrize(
+    "model", sorted(admin.site._registry, key=lambda m: m._meta.label), ids=lambda m: m._meta.label
+)
+def test_it_keeps_the_changelist_within_budget_at_two_sizes(admin_client, model):
+    build = builder_for(model)
+    build(SMALL)
+    small = query_count(admin_client, model)
+    build(LARGE - SMALL)
+    assert model.objects.count() >= LARGE or model._meta.label in {
+        "schools.Phase",
+        "support_requests.ReferenceSequence",
+    }
+    large = query_count(admin_client, model)
+
+    assert small == large, f"{model._meta.label}: {small} queries for few rows, {large} for many"
+    assert large <= BUDGET, f"{model._meta.label}: {large} queries"

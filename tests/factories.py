@@ -1,0 +1,169 @@
+"""factory-boy factories that keep related objects consistent."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from alliance_portal.accounts.models import User
+from alliance_portal.schools.models import Alliance, LocalAuthority, Phase, School, Trust
+from deployments.models import Deployment, Objective
+from leaders.models import AreaOfExpertise, DeclaredConflict, Designation, Leader
+from requests.models import SupportRequest
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Faker("name", locale="en_GB")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def save_password(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+
+
+class LocalAuthorityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LocalAuthority
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: 800 + n % 199)
+    name = factory.LazyAttribute(lambda la: f"Authority {la.code}")
+
+
+class TrustFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Trust
+
+    code = factory.Sequence(lambda n: 4000 + n)
+    name = factory.Sequence(lambda n: f"Learning Trust {n}")
+
+
+class AllianceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Alliance
+
+    name = factory.Sequence(lambda n: f"Alliance {n}")
+    slug = factory.Sequence(lambda n: f"alliance-{n}")
+    contact_email = factory.Sequence(lambda n: f"hub{n}@example.org")
+
+
+class CoordinatorFactory(UserFactory):
+    is_staff = True
+    alliance = factory.SubFactory(AllianceFactory)
+
+
+def phase(code):
+    """A phase row loaded by the data migration."""
+    return Phase.objects.get(code=code)
+
+
+class SchoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = School
+
+    urn = factory.Sequence(lambda n: 100000 + n)
+    name = factory.Sequence(lambda n: f"Test School {n}")
+    establishment_type = "Community school"
+    type_group = "Local authority maintained schools"
+    status = School.Status.OPEN
+    phase = factory.LazyFunction(lambda: phase(Phase.Code.PRIMARY))
+    statutory_low_age = 4
+    statutory_high_age = 11
+    local_authority = factory.SubFactory(LocalAuthorityFactory)
+    region = "London"
+    town = "London"
+    postcode = factory.Sequence(lambda n: f"N{n % 20 + 1} {n % 9 + 1}AA")
+    pupil_count = 300
+    easting = factory.Sequence(lambda n: 530000 + n * 100)
+    northing = factory.Sequence(lambda n: 180000 + n * 100)
+
+
+class AreaOfExpertiseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AreaOfExpertise
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Area {n}")
+    slug = factory.Sequence(lambda n: f"area-{n}")
+    group = AreaOfExpertise.Group.LEADERSHIP
+
+
+class LeaderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Leader
+
+    full_name = factory.Faker("name", locale="en_GB")
+    email = factory.Sequence(lambda n: f"leader{n}@example.org")
+    job_title = "Headteacher"
+    home_school = factory.SubFactory(SchoolFactory)
+    days_per_year = Decimal("20.0")
+
+
+class DesignationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Designation
+
+    leader = factory.SubFactory(LeaderFactory)
+    kind = Designation.Kind.SLE
+    alliance = factory.SubFactory(AllianceFactory)
+    designated_on = datetime.date(2024, 9, 1)
+    review_due_on = datetime.date(2028, 9, 1)
+    status = Designation.Status.ACTIVE
+
+
+class DeclaredConflictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DeclaredConflict
+
+    leader = factory.SubFactory(LeaderFactory)
+    school = factory.SubFactory(SchoolFactory)
+
+
+class SupportRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupportRequest
+
+    school = factory.SubFactory(SchoolFactory)
+    alliance = factory.SubFactory(AllianceFactory)
+    contact_name = factory.Faker("name", locale="en_GB")
+    contact_role = "Headteacher"
+    contact_email = factory.Sequence(lambda n: f"head{n}@school.example.org")
+    outcomes_sought = "Stronger leadership of mathematics across the school."
+    estimated_days = Decimal("10.0")
+    privacy_consent_at = factory.LazyFunction(timezone.now)
+
+
+class DeploymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Deployment
+
+    request = factory.SubFactory(SupportRequestFactory)
+    leader = factory.SubFactory(LeaderFactory)
+    designation = factory.SubFactory(DesignationFactory, leader=factory.SelfAttribute("..leader"))
+    status = Deployment.Status.PROPOSED
+    proposed_at = factory.LazyFunction(timezone.now)
+
+
+class AgreedDeploymentFactory(DeploymentFactory):
+    status = Deployment.Status.AGREED
+    agreed_days = Decimal("6.0")
+    start_date = datetime.date(2026, 10, 1)
+    end_date = datetime.date(2027, 3, 31)
+    daily_rate = Decimal("350.00")
+    brokerage_fee = Decimal("50.00")
+    agreed_at = factory.LazyFunction(timezone.now)
+
+
+class ObjectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Objective
+
+    deployment = factory.SubFactory(AgreedDeploymentFactory)
+    description = "Raise attainment in key stage 2 mathematics."
