@@ -51,7 +51,10 @@ pytest: install ## Run the pytest suite alone (SQLite, or the DATABASE_URL datab
 test: install lint migrations-check pytest ## Lint, check migrations and run every test
 
 bench: install ## Measure at national scale on PostgreSQL (builds the data once, then reuses it)
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench
+	export DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=false ALLOWED_HOSTS=localhost \
+	       SECRET_KEY=$${SECRET_KEY:-bench-only-key-never-used-for-a-real-site-5d1c9a7e3b8f2046}; \
+	$(PY) manage.py collectstatic --no-input --verbosity 0 && \
+	$(PY) manage.py bench $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, npm packages and built files (keeps db.sqlite3)
 	rm -rf $(VENV) node_modules static/css/portal.css staticfiles .bench
