@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from alliance_portal.pages import views as page_views
 
@@ -9,5 +9,6 @@ admin.site.index_title = "Brokering"
 
 urlpatterns = [
     path("", page_views.home, name="home"),
+    path("", include("alliance_portal.pages.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,7 +12,15 @@ def run_manage(*args, **env_overrides):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "ALLOWED_HOSTS"}
+        if key
+        not in {
+            "SECRET_KEY",
+            "DEBUG",
+            "DJANGO_SETTINGS_MODULE",
+            "ALLOWED_HOSTS",
+            # The browser tests set this for Playwright; a real deployment never would.
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env.update(ENV_FILE="/dev/null", DJANGO_SETTINGS_MODULE="alliance_portal.settings")
     env.update(env_overrides)

@@ -1,5 +1,17 @@
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from leaders.models import Designation
+
+from .models import RolePage
 
 
 def home(request):
-    return render(request, "pages/home.html")
+    return render(request, "pages/home.html", {"roles": RolePage.objects.all()})
+
+
+def role(request, kind):
+    if kind != kind.lower() or kind.upper() not in Designation.Kind.values:
+        raise Http404("No such role.")
+    page = get_object_or_404(RolePage, kind=kind.upper())
+    return render(request, "pages/role.html", {"page": page, "roles": RolePage.objects.all()})

@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from .models import RolePage
+
+
+@admin.register(RolePage)
+class RolePageAdmin(admin.ModelAdmin):
+    list_display = ["kind", "summary", "updated_at"]
+    readonly_fields = ["kind", "created_at", "updated_at"]
+    search_fields = ["kind", "summary"]
+    fields = [
+        "kind",
+        "summary",
+        "who_they_are",
+        "support_given",
+        "how_deployment_runs",
+        "time_commitment",
+        "designated_by",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
