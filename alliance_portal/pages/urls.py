@@ -6,4 +6,12 @@ app_name = "pages"
 
 urlpatterns = [
     path("roles/<slug:kind>/", views.role, name="role"),
+    path("privacy/", views.static_page, {"template": "pages/privacy.html"}, name="privacy"),
+    path(
+        "accessibility/",
+        views.static_page,
+        {"template": "pages/accessibility.html"},
+        name="accessibility",
+    ),
+    path("contact/", views.contact, name="contact"),
 ]

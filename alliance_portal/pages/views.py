@@ -1,6 +1,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from alliance_portal.schools.models import Alliance
 from leaders.models import Designation
 
 from .models import RolePage
@@ -15,3 +16,11 @@ def role(request, kind):
         raise Http404("No such role.")
     page = get_object_or_404(RolePage, kind=kind.upper())
     return render(request, "pages/role.html", {"page": page, "roles": RolePage.objects.all()})
+
+
+def static_page(request, template):
+    return render(request, template)
+
+
+def contact(request):
+    return render(request, "pages/contact.html", {"alliances": Alliance.objects.all()})

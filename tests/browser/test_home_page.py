@@ -2,7 +2,10 @@ import pytest
 
 from tests.browser.conftest import describe
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_it_shows_the_home_page_in_the_portals_own_brand(live_server, page, axe_violations):
