@@ -1,0 +1,71 @@
+"""`manage.py seed_demo`: a demo world to click around in, or national-scale data to time.
+
+The generation lives in alliance_portal/demo (world.py, national.py); this
+command only reads options and prints what happened.
+"""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from alliance_portal.demo import national, world
+
+
+class Command(BaseCommand):
+    help = (
+        "Create demo data: a small demo world with three logins (the default), or the "
+        "national-scale data set used to measure performance (--scale national). "
+        "Running it again creates nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            choices=["demo", "national"],
+            default="demo",
+            help="demo: three alliances and a few hundred schools; national: England-sized.",
+        )
+        parser.add_argument(
+            "--seed", type=int, help="Random seed, for a different but repeatable world."
+        )
+        sizes = parser.add_argument_group("national sizes")
+        for name, default in (
+            ("schools", 25_000),
+            ("leaders", 8_000),
+            ("requests", 50_000),
+            ("deployments", 30_000),
+            ("alliances", 90),
+        ):
+            sizes.add_argument(f"--{name}", type=int, default=default, help=f"Default {default:,}.")
+
+    def handle(self, *args, **options):
+        if options["scale"] == "national":
+            self._national(options)
+        else:
+            self._demo(options)
+
+    def _demo(self, options):
+        started = time.perf_counter()
+        seed = world.DEMO_SEED if options["seed"] is None else options["seed"]
+        result = world.build_demo_world(seed=seed, log=self._say)
+        if result.created:
+            made = ", ".join(f"{count:,} {what}" for what, count in result.counts.items())
+            self._say(f"Demo world created ({made}) in {time.perf_counter() - started:.1f}s.")
+        for line in world.login_lines():
+            self._say(line)
+
+    def _national(self, options):
+        seed = national.NATIONAL_SEED if options["seed"] is None else options["seed"]
+        self._say("Building the national data set...")
+        national.build_national(
+            schools=options["schools"],
+            leaders=options["leaders"],
+            requests=options["requests"],
+            deployments=options["deployments"],
+            alliances=options["alliances"],
+            seed=seed,
+            log=self._say,
+        )
+
+    def _say(self, message):
+        self.stdout.write(message)
