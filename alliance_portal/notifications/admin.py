@@ -1,0 +1,66 @@
+from django.contrib import admin, messages
+
+from . import services
+from .models import OutboundEmail
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    """The outbox, read-only: emails are written by services and sent by the sender."""
+
+    list_display = [
+        "to",
+        "subject",
+        "topic",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "created_at",
+    ]
+    list_filter = ["status", "topic"]
+    search_fields = ["to", "subject"]
+    date_hierarchy = "created_at"
+    actions = ["send_now", "retry"]
+    fields = [
+        "to",
+        "subject",
+        "topic",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+        "created_at",
+        "updated_at",
+        "body_text",
+        "body_html",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_send_permission(self, request):
+        return request.user.has_perm("notifications.change_outboundemail")
+
+    @admin.action(description="Send now", permissions=["send"])
+    def send_now(self, request, queryset):
+        sent, failed = services.email_send_now(emails=queryset.queued())
+        level = messages.WARNING if failed else messages.SUCCESS
+        self.message_user(
+            request, f"Sent {sent}, failed {failed} (only queued emails are sent).", level
+        )
+
+    @admin.action(
+        description="Retry (queue again emails that were given up on)", permissions=["send"]
+    )
+    def retry(self, request, queryset):
+        count = services.email_retry(emails=queryset)
+        self.message_user(request, f"Queued {count} failed email(s) again.", messages.SUCCESS)

@@ -1,0 +1,107 @@
+"""The email outbox: every email the portal sends, queued first and sent afterwards."""
+
+import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from alliance_portal.schools.models import TimestampedModel
+
+
+class OutboundEmailQuerySet(models.QuerySet):
+    def queued(self):
+        return self.filter(status=OutboundEmail.Status.QUEUED)
+
+    def due(self, now):
+        return self.queued().filter(next_attempt_at__lte=now)
+
+
+class OutboundEmail(TimestampedModel):
+    """One email to one address, from queued to sent (or given up on)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (gave up)"
+
+    # How long to wait after each failed attempt; the last delay repeats until
+    # MAX_ATTEMPTS have failed, about 13 hours after the first.
+    RETRY_DELAYS = (
+        datetime.timedelta(minutes=1),
+        datetime.timedelta(minutes=5),
+        datetime.timedelta(minutes=15),
+        datetime.timedelta(hours=1),
+        datetime.timedelta(hours=4),
+    )
+    MAX_ATTEMPTS = 8
+
+    to = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    topic = models.CharField(
+        max_length=50, blank=True, help_text="What the email is about, e.g. request-received."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.IntegerField(default=0, help_text="Delivery attempts so far.")
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OutboundEmailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attempts__gte=0), name="outbound_email_attempts_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="outbound_email_sent_has_sent_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbound_email_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} (to {self.to})"
+
+    def to_message(self, connection=None):
+        message = EmailMultiAlternatives(
+            subject=self.subject,
+            body=self.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[self.to],
+            connection=connection,
+        )
+        if self.body_html:
+            message.attach_alternative(self.body_html, "text/html")
+        return message
+
+    @classmethod
+    def retry_delay(cls, attempts):
+        """The wait after the given number of failed attempts."""
+        return cls.RETRY_DELAYS[min(attempts, len(cls.RETRY_DELAYS)) - 1]
+
+    def record_sent(self, *, now):
+        self.attempts += 1
+        self.status = self.Status.SENT
+        self.sent_at = now
+        self.save(update_fields=["attempts", "status", "sent_at", "updated_at"])
+
+    def record_failure(self, *, error, now):
+        """Note a failed attempt and schedule the next one, or give up."""
+        self.attempts += 1
+        self.last_error = error
+        if self.attempts >= self.MAX_ATTEMPTS:
+            self.status = self.Status.FAILED
+        else:
+            self.next_attempt_at = now + self.retry_delay(self.attempts)
+        self.save(
+            update_fields=["attempts", "last_error", "status", "next_attempt_at", "updated_at"]
+        )

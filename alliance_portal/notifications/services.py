@@ -1,0 +1,201 @@
+"""Queue emails with the change that causes them; send them once it is committed.
+
+`email_queue` writes rows in the caller's transaction, so an email exists if
+and only if the change it reports was saved. After the commit it makes one
+best-effort attempt to send them; whatever that attempt cannot send stays
+queued for `email_send_due`, which `manage.py send_queued_email` runs.
+"""
+
+import logging
+import smtplib
+from collections.abc import Iterable, Mapping
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+# Seconds to wait on the mail server when EMAIL_TIMEOUT is not set, so a
+# server that never answers cannot hold a request (or the sender) forever.
+DEFAULT_SMTP_TIMEOUT = 10
+SUBJECT_MAX_LENGTH = OutboundEmail._meta.get_field("subject").max_length
+
+
+def email_queue(
+    *, to: str | Iterable[str], template: str, context: Mapping, topic: str = ""
+) -> list[OutboundEmail]:
+    """Queue one email per recipient from `templates/emails/<template>.*`.
+
+    Call it inside the transaction that makes the change the email reports:
+    if that transaction rolls back, nothing is queued. Empty and repeated
+    addresses are skipped. After the commit, the new emails are sent once
+    straight away if the mail server answers; otherwise they wait for
+    `email_send_due`.
+    """
+    recipients = _unique_addresses(to)
+    if not recipients:
+        return []
+    subject, body_text, body_html = email_render(template=template, context=context)
+    with transaction.atomic():
+        emails = []
+        for address in recipients:
+            email = OutboundEmail(
+                to=address, subject=subject, body_text=body_text, body_html=body_html, topic=topic
+            )
+            email.full_clean()
+            email.save()
+            emails.append(email)
+        pks = [email.pk for email in emails]
+        transaction.on_commit(lambda: _send_after_commit(pks), robust=True)
+    return emails
+
+
+def email_render(*, template: str, context: Mapping) -> tuple[str, str, str]:
+    """Render an email's subject, plain text body and HTML body."""
+    context = {"site_url": settings.SITE_URL, "portal_name": settings.PORTAL_NAME, **context}
+    subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())
+    if len(subject) > SUBJECT_MAX_LENGTH:
+        subject = subject[: SUBJECT_MAX_LENGTH - 1].rstrip() + "…"
+    body_text = render_to_string(f"emails/{template}.txt", context).strip() + "\n"
+    body_html = render_to_string(f"emails/{template}.html", {**context, "subject": subject})
+    return subject, body_text, body_html
+
+
+def email_send_due(*, now=None, limit: int = 100) -> tuple[int, int]:
+    """Send up to `limit` queued emails whose next attempt is due.
+
+    Returns (sent, failed): how many were sent, and how many attempts failed
+    (those emails wait for their next attempt, or are given up on).
+    """
+    now = now or timezone.now()
+    pks = list(
+        OutboundEmail.objects.due(now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return _send(pks, now=now, due_only=True)
+
+
+def email_send_now(*, emails: Iterable[OutboundEmail], now=None) -> tuple[int, int]:
+    """Send the given queued emails now, whenever their next attempt was due."""
+    return _send([email.pk for email in emails], now=now or timezone.now(), due_only=False)
+
+
+def email_retry(*, emails: Iterable[OutboundEmail], now=None) -> int:
+    """Queue emails that were given up on again, with a fresh set of attempts."""
+    pks = [email.pk for email in emails]
+    return OutboundEmail.objects.filter(pk__in=pks, status=OutboundEmail.Status.FAILED).update(
+        status=OutboundEmail.Status.QUEUED,
+        attempts=0,
+        next_attempt_at=now or timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def _unique_addresses(to):
+    addresses = [to] if isinstance(to, str) else list(to)
+    unique = {}
+    for address in addresses:
+        address = (address or "").strip()
+        if address:
+            unique.setdefault(address.lower(), address)
+    return list(unique.values())
+
+
+def _send_after_commit(pks):
+    try:
+        _send(pks, now=timezone.now(), due_only=True)
+    except Exception:
+        # Best effort only: the emails are safely queued for send_queued_email.
+        logger.exception("Could not send emails %s straight away; they stay queued.", pks)
+
+
+def _send(pks, *, now, due_only):
+    """Send each email over one connection, locking its row while it is sent.
+
+    The connection is opened before a row is locked, so an unreachable server
+    never holds a lock. A row another sender has locked is skipped: on
+    PostgreSQL `skip_locked` makes two senders share the work, never send
+    the same email twice. (SQLite has one writer at a time anyway.)
+    """
+    sent = failed = 0
+    if not pks:
+        return sent, failed
+    timeout = getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_SMTP_TIMEOUT
+    connection = get_connection(timeout=timeout)
+    try:
+        for index, pk in enumerate(pks):
+            try:
+                connection.open()
+            except Exception as error:
+                # The server cannot be reached: every email left waits its turn.
+                failed += _record_failures(pks[index:], error=error, now=now, due_only=due_only)
+                break
+            with transaction.atomic():
+                email = _lock_if_still_queued(pk, now=now, due_only=due_only)
+                if email is None:
+                    continue
+                try:
+                    if connection.send_messages([email.to_message(connection)]) != 1:
+                        raise smtplib.SMTPException("The mail backend did not send the email.")
+                except Exception as error:
+                    email.record_failure(error=describe_error(error), now=now)
+                    failed += 1
+                    _close_quietly(connection)  # Start afresh for the next email.
+                else:
+                    email.record_sent(now=now)
+                    sent += 1
+    finally:
+        _close_quietly(connection)
+    return sent, failed
+
+
+def _record_failures(pks, *, error, now, due_only):
+    failed = 0
+    for pk in pks:
+        with transaction.atomic():
+            email = _lock_if_still_queued(pk, now=now, due_only=due_only)
+            if email is not None:
+                email.record_failure(error=describe_error(error), now=now)
+                failed += 1
+    return failed
+
+
+def _lock_if_still_queued(pk, *, now, due_only):
+    """The email, locked, unless it was sent, given up on, rescheduled or is being sent."""
+    candidates = OutboundEmail.objects.select_for_update(skip_locked=True).filter(
+        pk=pk, status=OutboundEmail.Status.QUEUED
+    )
+    if due_only:
+        candidates = candidates.filter(next_attempt_at__lte=now)
+    return candidates.first()
+
+
+def _close_quietly(connection):
+    try:
+        connection.close()
+    except Exception:
+        logger.warning("Could not close the mail server connection cleanly.", exc_info=True)
+
+
+def describe_error(error: Exception) -> str:
+    """A line for `last_error`: what went wrong, in the server's words if it gave any."""
+    name = type(error).__name__
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{name}: {error.smtp_code} {_decode(error.smtp_error)}"
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        refusals = (
+            f"{address} {code} {_decode(reply)}"
+            for address, (code, reply) in error.recipients.items()
+        )
+        return f"{name}: {', '.join(refusals)}"
+    return f"{name}: {error}" if str(error) else name
+
+
+def _decode(reply):
+    return reply.decode("utf-8", errors="replace") if isinstance(reply, bytes) else str(reply)
