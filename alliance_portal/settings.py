@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "alliance_portal.schools",
     "alliance_portal.pages",
     "alliance_portal.demo",
+    "alliance_portal.notifications",
     "leaders",
     "requests.apps.SupportRequestsConfig",
     "deployments",
@@ -158,7 +159,9 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preloading is hard to undo for a whole domain: set SECURE_HSTS_PRELOAD=false
+    # if the portal's domain is not ready for it (check --deploy then warns).
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 LOGGING = {
     "version": 1,
@@ -167,5 +170,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
+# Cache: rate limits live here. The default suits one process; with several
+# gunicorn workers use a shared cache, e.g. CACHE_URL=redis://127.0.0.1:6379/1
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # Portal settings.
 PORTAL_NAME = "Alliance Portal"
+
+# How many reverse proxies in front of the portal add to X-Forwarded-For; the
+# client address for rate limits is read from that many hops from the end.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Rate limits per client: (attempts, per seconds).
+RATE_LIMITS = {
+    "request-support": (env.int("RATE_LIMIT_REQUEST_SUPPORT", default=30), 3600),
+    "become-a-leader": (env.int("RATE_LIMIT_BECOME_A_LEADER", default=10), 3600),
+    "tracking": (env.int("RATE_LIMIT_TRACKING", default=20), 3600),
+}

@@ -1,5 +1,6 @@
 """Deployments: a leader proposed for, agreed on and delivering a support request."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -79,7 +80,7 @@ class Deployment(TimestampedModel):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["request", "leader"],
@@ -109,10 +110,18 @@ class Deployment(TimestampedModel):
                 violation_error_message="The end date must not be before the start date.",
             ),
         ]
-        indexes = [models.Index(fields=["leader", "status"], name="deployment_leader_status_idx")]
+        indexes = [
+            models.Index(fields=["leader", "status"], name="deployment_leader_status_idx"),
+            models.Index(fields=["created_at", "id"], name="deployment_created_idx"),
+        ]
 
     def __str__(self):
         return f"{self.leader} for {self.request}"
+
+    def clean(self):
+        super().clean()
+        if self.designation_id and self.leader_id and self.designation.leader_id != self.leader_id:
+            raise ValidationError({"designation": "Choose one of this leader's own designations."})
 
 
 class Objective(TimestampedModel):

@@ -86,6 +86,10 @@ class DesignationAdmin(SimpleHistoryAdmin):
     date_hierarchy = "review_due_on"
     show_full_result_count = False
 
+    def get_queryset(self, request):
+        # The leader's name is in every designation's label, autocomplete included.
+        return super().get_queryset(request).select_related("leader", "alliance")
+
     @admin.display(description="Designated by", ordering="alliance__name")
     def designating_body(self, designation):
         return designation.designating_body

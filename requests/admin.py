@@ -14,6 +14,9 @@ class RequestEventInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("request", "actor")
+
 
 @admin.register(SupportRequest)
 class SupportRequestAdmin(SimpleHistoryAdmin):
@@ -114,8 +117,8 @@ class SupportRequestAdmin(SimpleHistoryAdmin):
     @admin.display(description="School", ordering="school__name")
     def school_column(self, support_request):
         if support_request.school_id:
-            return support_request.school.name
-        return f"{support_request.school_name_given} (not in the register)"
+            return support_request.school_display_name
+        return f"{support_request.school_display_name} (not in the register)"
 
 
 @admin.register(RequestEvent)

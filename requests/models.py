@@ -151,7 +151,8 @@ class SupportRequest(TimestampedModel):
     history = HistoricalRecords(excluded_fields=["status_changed_at"])
 
     class Meta:
-        ordering = ["-created_at"]
+        # Newest first; the index serves that order (read backwards) for long lists.
+        ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(estimated_days__isnull=True) | Q(estimated_days__gte=0),
@@ -163,7 +164,10 @@ class SupportRequest(TimestampedModel):
                 violation_error_message="Choose a school from the register or give its name.",
             ),
         ]
-        indexes = [models.Index(fields=["alliance", "status"], name="request_alliance_status_idx")]
+        indexes = [
+            models.Index(fields=["alliance", "status"], name="request_alliance_status_idx"),
+            models.Index(fields=["created_at", "id"], name="request_created_idx"),
+        ]
 
     def __str__(self):
         return self.reference
@@ -185,6 +189,27 @@ class SupportRequest(TimestampedModel):
     @property
     def is_closed(self):
         return self.status in self.CLOSED_STATUSES
+
+    @property
+    def status_for_school(self):
+        """The state in plain words, for the school's tracking page and emails."""
+        return SCHOOL_STATUS_TEXT[self.status]
+
+
+SCHOOL_STATUS_TEXT = {
+    SupportRequest.Status.NEW: "We have your request. A coordinator will read it soon.",
+    SupportRequest.Status.TRIAGED: "A coordinator has read your request and confirmed what you need.",
+    SupportRequest.Status.MATCHING: "We are looking for the right leader to support your school.",
+    SupportRequest.Status.PROPOSED: "We have asked a leader to support your school and are waiting for their answer.",
+    SupportRequest.Status.AGREED: "A leader has agreed to support your school.",
+    SupportRequest.Status.IN_DELIVERY: "The support is under way.",
+    SupportRequest.Status.COMPLETED: "The support has finished. We will ask you how it went.",
+    SupportRequest.Status.EVALUATED: "The support has finished and you have told us how it went. Thank you.",
+    SupportRequest.Status.WITHDRAWN: "You withdrew this request.",
+    SupportRequest.Status.DECLINED: "The alliance could not take this request on.",
+    SupportRequest.Status.NO_MATCH: "We could not find a leader who was free to help this time.",
+    SupportRequest.Status.LAPSED: "This request was closed because we did not hear back.",
+}
 
 
 class RequestEvent(models.Model):

@@ -82,5 +82,5 @@ class SchoolAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         # A number is a URN: match it exactly, skipping the slow name scan.
         if search_term.strip().isdigit():
-            return queryset.filter(urn=int(search_term.strip())), False
+            return queryset.search(search_term), False
         return super().get_search_results(request, queryset, search_term)

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils.html import escape
 
+from alliance_portal.notifications.models import OutboundEmail
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,7 @@ def world():
     factories.TrustFactory()
     factories.CoordinatorFactory()
     Group.objects.create(name="Coordinators")
+    OutboundEmail.objects.create(to="head@example.org", subject="Hello", body_text="Hi.")
     return deployment
 
 
@@ -58,3 +60,4 @@ def test_it_shows_history_for_each_object(admin_client, world, model):
     response = admin_client.get(admin_url(model, "history", obj.pk))
 
     assert response.status_code == 200
+    assert escape(str(obj)) in response.content.decode()

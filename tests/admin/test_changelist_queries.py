@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from alliance_portal.notifications.models import OutboundEmail
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,7 @@ def build_deployments(n):
         factories.TrustFactory()
         factories.CoordinatorFactory()
         factories.AreaOfExpertiseFactory()
+        OutboundEmail.objects.create(to="head@example.org", subject="Hello", body_text="Hi.")
 
 
 def build_groups(n):

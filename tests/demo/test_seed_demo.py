@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -68,6 +68,7 @@ def row_counts():
 
 def seed_demo(**options):
     out = StringIO()
+    options.setdefault("allow_demo_logins", True)
     call_command("seed_demo", stdout=out, **options)
     return out.getvalue()
 
@@ -415,3 +416,13 @@ def test_it_refuses_sizes_that_cannot_show_every_status(db):
     with pytest.raises(ValueError, match="every status"):
         national.build_national(**{**TINY, "requests": 5})
     assert not School.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_plant_demo_logins_with_debug_off(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="only created with DEBUG on"):
+        call_command("seed_demo", stdout=StringIO())
+
+    assert not User.objects.exists()

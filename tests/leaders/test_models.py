@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_refuses_negative_capacity():
-    assert refuses(lambda: LeaderFactory(days_per_year=-1))
+    assert refuses(lambda: LeaderFactory(days_per_year=-1), "leader_days_per_year_not_negative")
 
 
 def test_it_refuses_two_leaders_with_the_same_email_in_any_case():
@@ -51,12 +51,16 @@ def test_it_refuses_a_review_date_before_the_designation_date():
     assert refuses(
         lambda: DesignationFactory(
             designated_on=datetime.date(2025, 9, 1), review_due_on=datetime.date(2025, 8, 31)
-        )
+        ),
+        "designation_review_after_designation",
     )
 
 
 def test_it_refuses_a_national_support_school_for_an_sle():
-    assert refuses(lambda: DesignationFactory(kind="SLE", national_support_school=SchoolFactory()))
+    assert refuses(
+        lambda: DesignationFactory(kind="SLE", national_support_school=SchoolFactory()),
+        "designation_nss_only_for_nle",
+    )
 
 
 def test_it_says_national_designations_have_no_alliance():
@@ -71,11 +75,16 @@ def test_it_says_national_designations_have_no_alliance():
 
 
 def test_it_refuses_a_conflict_naming_both_a_school_and_a_trust():
-    assert refuses(lambda: DeclaredConflictFactory(school=SchoolFactory(), trust=TrustFactory()))
+    assert refuses(
+        lambda: DeclaredConflictFactory(school=SchoolFactory(), trust=TrustFactory()),
+        "conflict_school_xor_trust",
+    )
 
 
 def test_it_refuses_a_conflict_naming_neither():
-    assert refuses(lambda: DeclaredConflictFactory(school=None, trust=None))
+    assert refuses(
+        lambda: DeclaredConflictFactory(school=None, trust=None), "conflict_school_xor_trust"
+    )
 
 
 @pytest.mark.parametrize(

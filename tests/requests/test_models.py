@@ -32,11 +32,15 @@ def test_it_refuses_a_duplicate_reference():
 
 
 def test_it_refuses_negative_estimated_days():
-    assert refuses(lambda: SupportRequestFactory(estimated_days=-2))
+    assert refuses(
+        lambda: SupportRequestFactory(estimated_days=-2), "request_estimated_days_not_negative"
+    )
 
 
 def test_it_refuses_a_request_with_no_school_at_all():
-    assert refuses(lambda: SupportRequestFactory(school=None, school_name_given=""))
+    assert refuses(
+        lambda: SupportRequestFactory(school=None, school_name_given=""), "request_has_school"
+    )
 
 
 def test_it_keeps_a_school_missing_from_the_register_by_name():

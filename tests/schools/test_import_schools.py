@@ -14,6 +14,7 @@ from django.db import DatabaseError, connection
 from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 
+from alliance_portal.demo import register_file
 from alliance_portal.schools import gias, importer
 from alliance_portal.schools.models import LocalAuthority, Phase, School, Trust
 from tests.factories import LocalAuthorityFactory, SchoolFactory, TrustFactory
@@ -62,7 +63,7 @@ def register_row(urn=100001, cells=None):
 
 def write(tmp_path, rows, name="register.csv", **options):
     path = tmp_path / name
-    gias.write_register_csv(path, rows, **options)
+    register_file.write_register_csv(path, rows, **options)
     return path
 
 
@@ -519,9 +520,9 @@ def test_the_importer_draws_a_progress_bar_when_asked(tmp_path):
 
 
 def test_fake_register_rows_are_repeatable_and_import_cleanly(tmp_path):
-    rows = list(gias.fake_register_rows(600, seed=7))
-    assert rows == list(gias.fake_register_rows(600, seed=7))
-    assert rows[:10] == list(gias.fake_register_rows(10, seed=7))
+    rows = list(register_file.fake_register_rows(600, seed=7))
+    assert rows == list(register_file.fake_register_rows(600, seed=7))
+    assert rows[:10] == list(register_file.fake_register_rows(10, seed=7))
 
     out, err = import_rows(tmp_path, rows)
 
@@ -539,6 +540,6 @@ def test_write_register_csv_writes_a_wide_shuffled_header(tmp_path):
     path = write(tmp_path, [register_row(100001)], encoding="utf-8")
 
     header = path.read_text("utf-8").splitlines()[0].split(",")
-    assert len(header) == len(gias.COLUMNS) + len(gias.EXTRA_COLUMNS) > 120
+    assert len(header) == len(gias.COLUMNS) + len(register_file.EXTRA_COLUMNS) > 120
     assert set(gias.COLUMNS) <= set(header)
     assert header[: len(gias.COLUMNS)] != list(gias.COLUMNS)

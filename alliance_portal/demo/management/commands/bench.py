@@ -28,7 +28,7 @@ from alliance_portal.demo.bench import (
     format_table,
     measure,
 )
-from alliance_portal.schools.gias import fake_register_rows, write_register_csv
+from alliance_portal.demo.register_file import fake_register_rows, write_register_csv
 from alliance_portal.schools.models import School
 from requests.models import SupportRequest
 

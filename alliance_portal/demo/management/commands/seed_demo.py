@@ -6,7 +6,8 @@ command only reads options and prints what happened.
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from alliance_portal.demo import national, world
 
@@ -28,6 +29,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seed", type=int, help="Random seed, for a different but repeatable world."
         )
+        parser.add_argument(
+            "--allow-demo-logins",
+            action="store_true",
+            help="Create the demo world (with its published passwords) even with DEBUG off.",
+        )
         sizes = parser.add_argument_group("national sizes")
         for name, default in (
             ("schools", 25_000),
@@ -45,6 +51,12 @@ class Command(BaseCommand):
             self._demo(options)
 
     def _demo(self, options):
+        if not (settings.DEBUG or options["allow_demo_logins"]):
+            # The demo logins' passwords are in the README: never plant them in production.
+            raise CommandError(
+                "The demo world has published passwords, so it is only created with DEBUG on "
+                "(make run does this). Pass --allow-demo-logins if you really want it here."
+            )
         started = time.perf_counter()
         seed = world.DEMO_SEED if options["seed"] is None else options["seed"]
         result = world.build_demo_world(seed=seed, log=self._say)
