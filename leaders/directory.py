@@ -1,0 +1,117 @@
+"""The public directory of system leaders: who is listed, and how visitors narrow it down.
+
+A leader is listed when they agreed to a public profile and hold at least one
+active designation. Lapsed and withdrawn designations are never loaded for
+these pages, so a template cannot show them by accident.
+"""
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, When
+
+from alliance_portal.schools.models import LocalAuthority, School
+
+from .models import AreaOfExpertise, Designation, Leader
+
+# Most words a visitor's search is split into; the rest are ignored.
+MAX_SEARCH_TERMS = 10
+
+KIND_ORDER = [Designation.Kind.NLE, Designation.Kind.LLE, Designation.Kind.SLE]
+KIND_ORDER += [kind for kind in Designation.Kind if kind not in KIND_ORDER]
+
+
+def _in_order(field, values):
+    """An expression to order rows by where `field` comes in `values`."""
+    whens = [When(**{field: value}, then=position) for position, value in enumerate(values)]
+    return Case(*whens, default=len(values), output_field=IntegerField())
+
+
+def active_designations():
+    return (
+        Designation.objects.filter(status=Designation.Status.ACTIVE)
+        .select_related("alliance")
+        .order_by(_in_order("kind", KIND_ORDER))
+    )
+
+
+def areas_in_group_order():
+    groups = AreaOfExpertise.Group.values
+    return AreaOfExpertise.objects.order_by(_in_order("group", groups), "position", "name")
+
+
+def _public_leaders():
+    has_active_designation = Exists(
+        Designation.objects.filter(leader=OuterRef("pk"), status=Designation.Status.ACTIVE)
+    )
+    return Leader.objects.public().filter(has_active_designation)
+
+
+def listed_leaders():
+    """Every leader the public may see, with what their directory entry and page show."""
+    return (
+        _public_leaders()
+        .select_related("home_school__local_authority", "home_school__phase")
+        .prefetch_related(
+            Prefetch("designations", queryset=active_designations(), to_attr="active_designations"),
+            Prefetch("areas_of_expertise", queryset=areas_in_group_order()),
+            "phases",
+        )
+        .order_by("full_name", "pk")
+    )
+
+
+def directory_leaders(filters):
+    """Listed leaders matching the visitor's filters; empty or missing filters match all.
+
+    `filters` holds plain values: `q` (words to search for), `kind` (a
+    designation code), `area` (an area of expertise slug), `phase` (a phase
+    code), `local_authority` (a local authority code) and `region` (a region
+    name), each applying to the leader's home school where it is about place.
+    """
+    leaders = listed_leaders()
+    if kind := filters.get("kind"):
+        leaders = leaders.filter(
+            Exists(
+                Designation.objects.filter(
+                    leader=OuterRef("pk"), kind=kind, status=Designation.Status.ACTIVE
+                )
+            )
+        )
+    if area := filters.get("area"):
+        leaders = leaders.filter(areas_of_expertise__slug=area)
+    if phase := filters.get("phase"):
+        leaders = leaders.filter(phases__code=phase)
+    if local_authority := filters.get("local_authority"):
+        leaders = leaders.filter(home_school__local_authority__code=local_authority)
+    if region := filters.get("region"):
+        leaders = leaders.filter(home_school__region=region)
+    for term in (filters.get("q") or "").split()[:MAX_SEARCH_TERMS]:
+        leaders = leaders.filter(
+            Q(full_name__icontains=term)
+            | Q(home_school__name__icontains=term)
+            | Q(bio__icontains=term)
+        )
+    return leaders
+
+
+def _listed_home_schools():
+    return School.objects.filter(leaders__in=_public_leaders())
+
+
+def local_authority_choices():
+    """(code, name) of the local authorities where listed leaders work."""
+    return list(
+        LocalAuthority.objects.filter(schools__in=_listed_home_schools())
+        .distinct()
+        .order_by("name", "code")
+        .values_list("code", "name")
+    )
+
+
+def region_choices():
+    """The regions where listed leaders work, A to Z."""
+    return list(
+        _listed_home_schools()
+        .exclude(region="")
+        .order_by("region")
+        .values_list("region", flat=True)
+        .distinct()
+    )

@@ -1,0 +1,50 @@
+"""The request journey's answers, kept in the session until the school sends them.
+
+Each step's raw answers are stored as submitted and re-validated with the
+step's form whenever they are used, so the check-answers page and the final
+submission never trust stale or altered data.
+"""
+
+from django.utils.datastructures import MultiValueDict
+
+from .forms import ContactForm, ManualSchoolForm, NeedForm, SchoolChoiceForm
+
+SESSION_KEY = "support_request_draft"
+SENT_KEY = "support_request_sent"
+NOT_STORED = {"csrfmiddlewaretoken", "website_address"}
+
+
+class Draft:
+    def __init__(self, session):
+        self.session = session
+        self.answers = session.get(SESSION_KEY, {})
+
+    def save(self, step, data):
+        self.answers[step] = {k: v for k, v in data.lists() if k not in NOT_STORED}
+        self.session[SESSION_KEY] = self.answers
+
+    def data(self, step):
+        stored = self.answers.get(step)
+        return None if stored is None else MultiValueDict(stored)
+
+    def clear(self):
+        self.session.pop(SESSION_KEY, None)
+
+    def school_form(self):
+        """The bound form for the school step: chosen from the register, or typed in."""
+        data = self.data("school")
+        if data is None:
+            return None
+        form_class = SchoolChoiceForm if "urn" in data else ManualSchoolForm
+        return form_class(data=data)
+
+    def forms(self):
+        """Bound forms for every step, or the name of the first step still to do."""
+        bound = {"school": self.school_form()}
+        for step, form_class in (("contact", ContactForm), ("need", NeedForm)):
+            data = self.data(step)
+            bound[step] = None if data is None else form_class(data=data)
+        for step, form in bound.items():
+            if form is None or not form.is_valid():
+                return step, None
+        return None, bound

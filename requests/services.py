@@ -1,0 +1,200 @@
+"""Writes to support requests: submission, routing and every change of state.
+
+The public form, the school's tracking page, the admin and the leader portal
+all change a request's state through `request_transition`, so the rules live
+in one table and every change lands on the request's timeline.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from alliance_portal.notifications.services import email_queue
+from alliance_portal.schools.models import Alliance
+
+from .models import RequestEvent, SupportRequest
+from .tracking import tracking_url
+
+Status = SupportRequest.Status
+
+# Which states a request may move to from each state. Closed states lead nowhere.
+TRANSITIONS = {
+    Status.NEW: {Status.TRIAGED, Status.DECLINED, Status.WITHDRAWN, Status.LAPSED},
+    Status.TRIAGED: {Status.MATCHING, Status.DECLINED, Status.WITHDRAWN, Status.LAPSED},
+    Status.MATCHING: {
+        Status.PROPOSED,
+        Status.NO_MATCH,
+        Status.DECLINED,
+        Status.WITHDRAWN,
+        Status.LAPSED,
+    },
+    # Back to matching when the proposed leader declines.
+    Status.PROPOSED: {Status.AGREED, Status.MATCHING, Status.WITHDRAWN, Status.LAPSED},
+    Status.AGREED: {Status.IN_DELIVERY, Status.WITHDRAWN},
+    Status.IN_DELIVERY: {Status.COMPLETED},
+    Status.COMPLETED: {Status.EVALUATED},
+    Status.EVALUATED: set(),
+    Status.WITHDRAWN: set(),
+    Status.DECLINED: set(),
+    Status.NO_MATCH: set(),
+    Status.LAPSED: set(),
+}
+
+# Closing a request without support always needs a reason on record.
+NEEDS_REASON = {Status.WITHDRAWN, Status.DECLINED, Status.NO_MATCH, Status.LAPSED}
+
+
+class TransitionError(ValidationError):
+    """The change of state is not allowed; the message says why, for a person."""
+
+
+def can_transition(support_request, to_status):
+    return to_status in TRANSITIONS[support_request.status]
+
+
+@transaction.atomic
+def request_transition(*, support_request, to_status, actor=None, actor_label="", note=""):
+    """Move a request to another state and record who, when and why.
+
+    The row is locked while it changes, so two people acting at once cannot
+    both move it. Raises TransitionError and changes nothing when the move is
+    not allowed or a needed reason is missing.
+    """
+    locked = SupportRequest.objects.select_for_update().get(pk=support_request.pk)
+    to_status = Status(to_status)
+    if not can_transition(locked, to_status):
+        raise TransitionError(
+            f"A request that is {locked.get_status_display().lower()} cannot be moved "
+            f"to {to_status.label.lower()}."
+        )
+    note = (note or "").strip()
+    if to_status in NEEDS_REASON and not note:
+        raise TransitionError("Give a reason for closing this request.")
+
+    now = timezone.now()
+    event = RequestEvent.objects.create(
+        request=locked,
+        from_status=locked.status,
+        to_status=to_status,
+        actor=actor,
+        actor_label=actor_label,
+        note=note,
+        created_at=now,
+    )
+    locked.status = to_status
+    locked.status_changed_at = now
+    fields = ["status", "status_changed_at", "updated_at"]
+    if to_status in SupportRequest.CLOSED_STATUSES:
+        locked.closed_at = now
+        fields.append("closed_at")
+        if to_status in NEEDS_REASON:
+            locked.closed_reason = note
+            fields.append("closed_reason")
+    locked.save(update_fields=fields)
+    # Keep the caller's instance in step with the database.
+    support_request.refresh_from_db()
+    return event
+
+
+def alliance_for_local_authority(local_authority_id):
+    """The alliance that serves a local authority, and whether we fell back.
+
+    A school no alliance serves (or one typed in by hand without its local
+    authority) goes to the default alliance, flagged so a coordinator checks
+    it. Without a default alliance, the first alliance by name takes it.
+    """
+    if local_authority_id:
+        serving = Alliance.objects.filter(local_authorities=local_authority_id)
+        alliance = serving.order_by("name").first()
+        if alliance is not None:
+            return alliance, False
+    fallback = Alliance.objects.order_by("-is_default", "name").first()
+    if fallback is None:
+        raise ValidationError("No alliance has joined the portal yet, so requests cannot be sent.")
+    return fallback, True
+
+
+CIRCUMSTANCE_FLAGS = (
+    "in_ofsted_category",
+    "new_headteacher",
+    "facing_closure",
+    "below_floor_standards",
+)
+
+
+@transaction.atomic
+def request_submit(*, school=None, school_by_hand=None, contact, need):
+    """Save a school's request, put it on its timeline and queue the emails.
+
+    `school` is a School from the register; otherwise `school_by_hand` holds
+    school_name, postcode and local_authority (or None). `contact` and `need`
+    are the cleaned data of the journey's steps. The emails are queued in the
+    same transaction and sent after it commits, so a mail server that is down
+    never loses a request.
+    """
+    if school is not None:
+        alliance, routed_to_default = alliance_for_local_authority(school.local_authority_id)
+        by_hand = {}
+    else:
+        local_authority = school_by_hand.get("local_authority")
+        alliance, routed_to_default = alliance_for_local_authority(
+            local_authority.pk if local_authority else None
+        )
+        by_hand = {
+            "school_name_given": school_by_hand["school_name"],
+            "school_postcode_given": school_by_hand["postcode"],
+        }
+    circumstances = set(need.get("circumstances", []))
+    support_request = SupportRequest.objects.create(
+        school=school,
+        **by_hand,
+        alliance=alliance,
+        routed_to_default=routed_to_default,
+        contact_name=contact["contact_name"],
+        contact_role=contact["contact_role"],
+        contact_email=contact["contact_email"],
+        contact_phone=contact.get("contact_phone", ""),
+        designation_sought=need["designation_sought"],
+        **{flag: flag in circumstances for flag in CIRCUMSTANCE_FLAGS},
+        other_circumstances=need.get("other_circumstances", ""),
+        outcomes_sought=need["outcomes_sought"],
+        preferred_start=need.get("preferred_start"),
+        estimated_days=need.get("estimated_days"),
+        funding=need["funding"],
+        privacy_consent_at=timezone.now(),
+    )
+    support_request.areas_of_expertise.set(need["areas_of_expertise"])
+    RequestEvent.objects.create(
+        request=support_request,
+        to_status=Status.NEW,
+        actor_label=f"{support_request.contact_name}, {support_request.school_display_name}",
+        note="Sent through the public request form.",
+    )
+    _queue_request_received(support_request)
+    return support_request
+
+
+def _queue_request_received(support_request):
+    context = {
+        "support_request": support_request,
+        "tracking_url": tracking_url(support_request),
+        "admin_url": settings.SITE_URL
+        + reverse("admin:support_requests_supportrequest_change", args=[support_request.pk]),
+    }
+    email_queue(
+        to=support_request.contact_email,
+        template="request_received_school",
+        context=context,
+        topic="request-received",
+    )
+    coordinators = list(
+        support_request.alliance.coordinators.filter(is_active=True).values_list("email", flat=True)
+    )
+    email_queue(
+        to=coordinators or [support_request.alliance.contact_email],
+        template="request_received_coordinators",
+        context=context,
+        topic="request-received",
+    )

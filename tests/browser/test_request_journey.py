@@ -1,0 +1,157 @@
+"""A school asks for support in a real browser, with the keyboard alone."""
+
+import pytest
+from playwright.sync_api import expect
+
+from requests.models import SupportRequest
+from requests.tracking import tracking_token
+from tests.browser.conftest import describe
+from tests.factories import (
+    AllianceFactory,
+    LocalAuthorityFactory,
+    SchoolFactory,
+    SupportRequestFactory,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def school():
+    camden = LocalAuthorityFactory(code=202, name="Camden")
+    alliance = AllianceFactory(name="North London Hub")
+    alliance.local_authorities.add(camden)
+    return SchoolFactory(
+        name="Primrose Hill Primary School", postcode="NW1 8JL", local_authority=camden
+    )
+
+
+def tab_to(page, selector, limit=80):
+    """Press Tab until the element matching `selector` has focus, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def type_into(page, selector, text):
+    tab_to(page, selector)
+    page.keyboard.type(text)
+
+
+def press_enter_and_wait(page):
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def submit(page):
+    tab_to(page, "main form[method=post] button[type=submit]")
+    press_enter_and_wait(page)
+
+
+def test_a_school_sends_a_request_with_the_keyboard_alone(
+    live_server, page, school, axe_violations
+):
+    page.goto(live_server.url + "/request-support/")
+    tab_to(page, "a.govuk-button--start")
+    press_enter_and_wait(page)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Find your school")
+    type_into(page, "#id_q", "Primrose")
+    press_enter_and_wait(page)
+    tab_to(page, "#id_urn")
+    page.keyboard.press("Space")
+    submit(page)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your contact details")
+    type_into(page, "#id_contact_name", "Amira Khan")
+    type_into(page, "#id_contact_role", "Headteacher")
+    type_into(page, "#id_contact_email", "amira.khan@primrose.example.org")
+    submit(page)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("What your school needs")
+    maths = page.get_by_label("Mathematics", exact=True).get_attribute("id")
+    tab_to(page, f"#{maths}")
+    page.keyboard.press("Space")
+    type_into(page, "#id_outcomes_sought", "Confident teaching of fractions.")
+    submit(page)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check your answers before sending your request"
+    )
+    assert axe_violations() == []
+    tab_to(page, "#id_privacy_consent")
+    page.keyboard.press("Space")
+    submit(page)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request sent")
+    reference = SupportRequest.objects.get().reference
+    expect(page.locator(".govuk-panel__body")).to_contain_text(reference)
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+
+
+def test_the_error_summary_takes_a_school_to_the_bad_field(live_server, page, axe_violations):
+    page.goto(live_server.url + "/request-support/contact/")
+    page.get_by_label("Full name").fill("Amira Khan")
+    page.get_by_label("Your role").fill("Headteacher")
+    page.get_by_label("Email address").fill("not-an-email")
+    page.get_by_role("button", name="Continue").click()
+
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(page).to_have_title("Error: Your contact details – Ask for support – Alliance Portal")
+    summary.get_by_role("link", name="Enter an email address in the right format").click()
+    expect(page.locator("#id_contact_email")).to_be_focused()
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/request-support/",
+        "/request-support/school/",
+        "/request-support/school/?q=Primrose",
+        "/request-support/school/?q=x",
+        "/request-support/school/not-listed/",
+        "/request-support/contact/",
+        "/request-support/need/",
+    ],
+)
+def test_each_step_has_no_accessibility_violations(live_server, page, school, axe_violations, path):
+    page.goto(live_server.url + path)
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+
+    continue_button = page.get_by_role("button", name="Continue")
+    if continue_button.count() and path != "/request-support/school/?q=Primrose":
+        continue_button.click()
+        expect(page.locator(".govuk-error-summary")).to_be_visible()
+        violations = axe_violations()
+        assert violations == [], describe(violations)
+
+
+def test_a_school_withdraws_through_its_tracking_link(live_server, page, axe_violations):
+    support_request = SupportRequestFactory(status=SupportRequest.Status.MATCHING)
+    page.goto(f"{live_server.url}/track/{tracking_token(support_request)}/")
+    assert axe_violations() == []
+
+    page.get_by_role("link", name="Withdraw this request").click()
+    page.get_by_role("button", name="Withdraw request").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Tell us why")
+    page.get_by_label("Why are you withdrawing the request?").fill("We found help nearby.")
+    page.get_by_role("button", name="Withdraw request").click()
+
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Your request has been withdrawn."
+    )
+    expect(page.locator(".govuk-tag")).to_have_text("Withdrawn by the school")
+    support_request.refresh_from_db()
+    assert support_request.status == SupportRequest.Status.WITHDRAWN
+    violations = axe_violations()
+    assert violations == [], describe(violations)

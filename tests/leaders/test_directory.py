@@ -1,0 +1,528 @@
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from alliance_portal.schools.models import Phase
+from leaders.models import AreaOfExpertise, Designation
+from tests.factories import (
+    AllianceFactory,
+    DesignationFactory,
+    LeaderFactory,
+    LocalAuthorityFactory,
+    SchoolFactory,
+    phase,
+)
+
+pytestmark = pytest.mark.django_db
+
+DIRECTORY = "/leaders/"
+
+
+def listed_leader(kind=Designation.Kind.SLE, areas=(), phases=(), **kwargs):
+    """A leader who appears in the directory: consent and one active designation."""
+    kwargs.setdefault("public_profile_consent", True)
+    leader = LeaderFactory(**kwargs)
+    designate(leader, kind)
+    leader.areas_of_expertise.set(AreaOfExpertise.objects.filter(slug__in=areas))
+    leader.phases.set(Phase.objects.filter(code__in=phases))
+    return leader
+
+
+def designate(leader, kind, status=Designation.Status.ACTIVE, **kwargs):
+    if kind in Designation.NATIONAL_KINDS:
+        kwargs.setdefault("alliance", None)
+    return DesignationFactory(leader=leader, kind=kind, status=status, **kwargs)
+
+
+def names_listed(response):
+    """The leaders' names as the results list shows them, in order."""
+    page = response.content.decode()
+    results = page.split('id="results"', 1)[1] if 'id="results"' in page else ""
+    return re.findall(r'<a class="govuk-link" href="/leaders/\d+/">([^<]+)</a>', results)
+
+
+def results_count(response):
+    page = response.content.decode()
+    return re.search(r'id="results-count">([^<]+)</p>', page).group(1)
+
+
+# Who is listed
+
+
+def test_it_lists_leaders_who_agreed_to_a_public_profile(client):
+    listed_leader(full_name="Ada Public")
+    listed_leader(full_name="Bo Private", public_profile_consent=False)
+
+    response = client.get(DIRECTORY)
+
+    assert response.status_code == 200
+    assert names_listed(response) == ["Ada Public"]
+    assert "Bo Private" not in response.content.decode()
+
+
+def test_it_leaves_out_a_leader_whose_designations_all_lapsed_or_were_withdrawn(client):
+    listed_leader(full_name="Ada Active")
+    former = LeaderFactory(full_name="Cy Former", public_profile_consent=True)
+    designate(former, Designation.Kind.SLE, status=Designation.Status.LAPSED)
+    designate(former, Designation.Kind.LLE, status=Designation.Status.WITHDRAWN)
+    LeaderFactory(full_name="Di Undesignated", public_profile_consent=True)
+
+    response = client.get(DIRECTORY)
+
+    assert names_listed(response) == ["Ada Active"]
+    assert results_count(response) == "1 system leader found"
+
+
+def test_it_hides_lapsed_designations(client):
+    leader = listed_leader(full_name="Ada Active", kind=Designation.Kind.LLE)
+    designate(leader, Designation.Kind.SLE, status=Designation.Status.LAPSED)
+    designate(leader, Designation.Kind.NLE, status=Designation.Status.WITHDRAWN)
+
+    directory = client.get(DIRECTORY).content.decode()
+    detail = client.get(f"/leaders/{leader.pk}/").content.decode()
+
+    for page in (directory, detail):
+        assert "Local Leader of Education (LLE)" in page
+        assert "Specialist Leader of Education (SLE)" not in page
+        assert "National Leader of Education (NLE)" not in page
+
+
+def test_it_lists_each_leader_once_with_everything_a_visitor_needs(client):
+    school = SchoolFactory(name="Riverside Primary")
+    leader = listed_leader(
+        full_name="Ada Lovelace",
+        kind=Designation.Kind.SLE,
+        home_school=school,
+        areas=["mathematics", "assessment"],
+        phases=["primary", "secondary"],
+        bio="I lead mathematics across three schools. " + "More words here. " * 40,
+    )
+    designate(leader, Designation.Kind.LLE)
+
+    response = client.get(DIRECTORY)
+    page = response.content.decode()
+
+    assert names_listed(response) == ["Ada Lovelace"]
+    assert "Specialist Leader of Education (SLE)" in page
+    assert "Local Leader of Education (LLE)" in page
+    assert "Riverside Primary" in page
+    assert "Assessment, Mathematics" in page
+    assert "Primary, Secondary" in page
+    assert "I lead mathematics across three schools." in page
+    assert page.count("More words here.") < 40, "the bio is shortened to an excerpt"
+
+
+def test_it_orders_leaders_by_name(client):
+    for name in ("Cy Third", "Ada First", "Bo Second"):
+        listed_leader(full_name=name)
+
+    assert names_listed(client.get(DIRECTORY)) == ["Ada First", "Bo Second", "Cy Third"]
+
+
+# Filters
+
+
+def test_it_filters_by_designation(client):
+    listed_leader(full_name="Ada Specialist", kind=Designation.Kind.SLE)
+    listed_leader(full_name="Bo National", kind=Designation.Kind.NLE)
+
+    response = client.get(DIRECTORY, {"kind": "NLE"})
+
+    assert names_listed(response) == ["Bo National"]
+    assert '<option value="NLE" selected>' in response.content.decode()
+
+
+def test_it_filters_by_active_designations_only(client):
+    former_nle = listed_leader(full_name="Ada Specialist", kind=Designation.Kind.SLE)
+    designate(former_nle, Designation.Kind.NLE, status=Designation.Status.LAPSED)
+    listed_leader(full_name="Bo National", kind=Designation.Kind.NLE)
+
+    assert names_listed(client.get(DIRECTORY, {"kind": "NLE"})) == ["Bo National"]
+
+
+def test_it_filters_by_area_of_expertise(client):
+    listed_leader(full_name="Ada Maths", areas=["mathematics", "assessment"])
+    listed_leader(full_name="Bo Music", areas=["music"])
+
+    response = client.get(DIRECTORY, {"area": "mathematics"})
+
+    assert names_listed(response) == ["Ada Maths"]
+    assert '<option value="mathematics" selected>' in response.content.decode()
+
+
+def test_it_groups_the_areas_of_expertise_in_the_filter(client):
+    page = client.get(DIRECTORY).content.decode()
+
+    assert '<optgroup label="Leadership">' in page
+    assert '<optgroup label="Pupil achievement and subjects">' in page
+    assert '<optgroup label="Behaviour and safety">' in page
+
+
+def test_it_filters_by_phase(client):
+    listed_leader(full_name="Ada Primary", phases=["primary"])
+    listed_leader(full_name="Bo Secondary", phases=["secondary", "16-plus"])
+
+    assert names_listed(client.get(DIRECTORY, {"phase": "secondary"})) == ["Bo Secondary"]
+
+
+def test_it_filters_by_the_local_authority_of_the_home_school(client):
+    camden = LocalAuthorityFactory(code=202, name="Camden")
+    leeds = LocalAuthorityFactory(code=383, name="Leeds")
+    listed_leader(full_name="Ada Camden", home_school=SchoolFactory(local_authority=camden))
+    listed_leader(full_name="Bo Leeds", home_school=SchoolFactory(local_authority=leeds))
+
+    response = client.get(DIRECTORY, {"local_authority": "383"})
+
+    assert names_listed(response) == ["Bo Leeds"]
+    assert '<option value="383" selected>Leeds</option>' in response.content.decode()
+
+
+def test_it_filters_by_the_region_of_the_home_school(client):
+    listed_leader(full_name="Ada London", home_school=SchoolFactory(region="London"))
+    listed_leader(
+        full_name="Bo Yorkshire", home_school=SchoolFactory(region="Yorkshire and the Humber")
+    )
+
+    response = client.get(DIRECTORY, {"region": "Yorkshire and the Humber"})
+
+    assert names_listed(response) == ["Bo Yorkshire"]
+
+
+def test_it_offers_only_places_where_listed_leaders_work(client):
+    hidden = LocalAuthorityFactory(code=909, name="Cumberland")
+    listed_leader(home_school=SchoolFactory(local_authority=LocalAuthorityFactory(code=202)))
+    LeaderFactory(home_school=SchoolFactory(local_authority=hidden, region="North West"))
+
+    page = client.get(DIRECTORY).content.decode()
+
+    assert '<option value="202">' in page
+    assert "Cumberland" not in page
+    assert "North West" not in page
+
+
+def test_it_combines_filters(client):
+    listed_leader(
+        full_name="Ada Match", kind=Designation.Kind.SLE, areas=["mathematics"], phases=["primary"]
+    )
+    listed_leader(
+        full_name="Bo Wrong Kind",
+        kind=Designation.Kind.LLE,
+        areas=["mathematics"],
+        phases=["primary"],
+    )
+    listed_leader(
+        full_name="Cy Wrong Area", kind=Designation.Kind.SLE, areas=["music"], phases=["primary"]
+    )
+    listed_leader(
+        full_name="Di Wrong Phase",
+        kind=Designation.Kind.SLE,
+        areas=["mathematics"],
+        phases=["secondary"],
+    )
+
+    response = client.get(DIRECTORY, {"kind": "SLE", "area": "mathematics", "phase": "primary"})
+
+    assert names_listed(response) == ["Ada Match"]
+    assert results_count(response) == "1 system leader found"
+
+
+def test_it_combines_place_and_search(client):
+    london = SchoolFactory(name="Hill Top School", region="London")
+    listed_leader(full_name="Ada Hill", home_school=london, kind=Designation.Kind.SLE)
+    listed_leader(full_name="Bo Hill", home_school=SchoolFactory(region="South West"))
+    listed_leader(full_name="Cy Vale", home_school=SchoolFactory(region="London"))
+
+    response = client.get(DIRECTORY, {"region": "London", "q": "hill", "kind": "SLE"})
+
+    assert names_listed(response) == ["Ada Hill"]
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("lovelace", ["Ada Lovelace"]),
+        ("riverside", ["Ada Lovelace"]),
+        ("phonics", ["Bo Babbage"]),
+        ("ada riverside", ["Ada Lovelace"]),
+        ("  ", ["Ada Lovelace", "Bo Babbage"]),
+        ("ada phonics", []),
+    ],
+)
+def test_it_searches_names_home_schools_and_bios(client, term, expected):
+    listed_leader(
+        full_name="Ada Lovelace",
+        home_school=SchoolFactory(name="Riverside Academy"),
+        bio="Curriculum design.",
+    )
+    listed_leader(full_name="Bo Babbage", bio="Early reading and Phonics for all.")
+
+    assert names_listed(client.get(DIRECTORY, {"q": term})) == expected
+
+
+def test_it_says_when_nothing_matches_and_how_to_widen_the_search(client):
+    listed_leader(full_name="Ada Maths", areas=["mathematics"])
+
+    response = client.get(DIRECTORY, {"area": "music", "q": "ada"})
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert names_listed(response) == []
+    assert results_count(response) == "0 system leaders found"
+    assert "No system leaders match these filters." in page
+    assert 'href="/leaders/">clear the filters</a>' in page
+    assert 'href="/leaders/">Clear filters</a>' in page
+
+
+def test_it_shows_no_clear_filters_link_when_nothing_is_filtered(client):
+    listed_leader()
+
+    page = client.get(DIRECTORY).content.decode()
+
+    assert "Clear filters" not in page
+
+
+def test_it_says_when_the_directory_is_empty(client):
+    page = client.get(DIRECTORY).content.decode()
+
+    assert "There are no system leaders in the directory yet." in page
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"kind": "XYZ"}, "We do not recognise that designation"),
+        ({"area": "999999"}, "We do not recognise that area of expertise"),
+        ({"phase": "university"}, "We do not recognise that phase"),
+        ({"local_authority": "abc"}, "No leader in the directory works in that local authority"),
+        ({"region": "Atlantis"}, "No leader in the directory works in that region"),
+        ({"q": "x" * 101}, "Search for 100 characters or fewer"),
+    ],
+)
+def test_it_explains_an_invalid_filter_and_leaves_it_out(client, query, message):
+    listed_leader(full_name="Ada Listed")
+
+    response = client.get(DIRECTORY, query)
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert "Some filters were left out" in page
+    assert message in page
+    assert "govuk-form-group--error" in page
+    assert names_listed(response) == ["Ada Listed"]
+    assert page.count("<title>Error: Find a system leader") == 1
+
+
+def test_it_keeps_the_valid_filters_when_another_is_invalid(client):
+    listed_leader(full_name="Ada Specialist", kind=Designation.Kind.SLE)
+    listed_leader(full_name="Bo Local", kind=Designation.Kind.LLE)
+
+    response = client.get(DIRECTORY, {"kind": "SLE", "area": "no-such-area"})
+
+    assert names_listed(response) == ["Ada Specialist"]
+    assert "We do not recognise that area of expertise" in response.content.decode()
+
+
+@pytest.mark.parametrize("page_number", ["abc", "0", "-1", "99", ""])
+def test_it_copes_with_an_invalid_page_number(client, page_number):
+    listed_leader(full_name="Ada Listed")
+
+    response = client.get(DIRECTORY, {"page": page_number})
+
+    assert response.status_code == 200
+    assert names_listed(response) == ["Ada Listed"]
+
+
+# Pagination
+
+
+def test_it_shows_twenty_leaders_a_page(client):
+    for number in range(21):
+        listed_leader(full_name=f"Leader {number:02}")
+
+    first = client.get(DIRECTORY)
+    second = client.get(DIRECTORY, {"page": "2"})
+
+    assert names_listed(first) == [f"Leader {number:02}" for number in range(20)]
+    assert names_listed(second) == ["Leader 20"]
+    assert results_count(first) == "21 system leaders found, showing 1 to 20"
+    assert results_count(second) == "21 system leaders found, showing 21 to 21"
+    first_page = first.content.decode()
+    assert 'class="govuk-pagination"' in first_page
+    assert 'href="?page=2" aria-label="Page 2">2</a>' in first_page
+    assert 'href="?page=1" aria-label="Page 1" aria-current="page">1</a>' in first_page
+    assert 'href="?page=2" rel="next"' in first_page
+    assert 'href="?page=1" rel="prev"' in second.content.decode()
+
+
+def test_it_keeps_the_filters_in_the_page_links(client):
+    for number in range(21):
+        listed_leader(full_name=f"Leader {number:02}", kind=Designation.Kind.SLE, areas=["music"])
+    listed_leader(full_name="Zed Other", kind=Designation.Kind.LLE, areas=["music"])
+
+    response = client.get(
+        DIRECTORY,
+        {"kind": "SLE", "area": "music", "phase": "", "q": "leader", "region": "Nowhere"},
+    )
+    page = response.content.decode()
+
+    assert results_count(response) == "21 system leaders found, showing 1 to 20"
+    assert 'href="?q=leader&amp;kind=SLE&amp;area=music&amp;page=2" rel="next"' in page
+    assert 'href="?q=leader&amp;kind=SLE&amp;area=music&amp;page=2" aria-label="Page 2"' in page
+    assert "Nowhere&" not in page, "an invalid filter is not carried to the next page"
+    second = client.get(DIRECTORY, {"kind": "SLE", "area": "music", "q": "leader", "page": "2"})
+    assert names_listed(second) == ["Leader 20"]
+
+
+def test_it_shows_no_pagination_for_a_single_page(client):
+    listed_leader()
+
+    assert "govuk-pagination" not in client.get(DIRECTORY).content.decode()
+
+
+# The leader's page
+
+
+def test_it_shows_a_leaders_public_page(client):
+    camden = LocalAuthorityFactory(code=202, name="Camden")
+    school = SchoolFactory(
+        name="Riverside Primary", local_authority=camden, phase=phase(Phase.Code.PRIMARY)
+    )
+    leader = listed_leader(
+        full_name="Ada Lovelace",
+        job_title="Deputy headteacher",
+        home_school=school,
+        kind=Designation.Kind.SLE,
+        areas=["mathematics", "assessment", "attendance"],
+        phases=["primary", "middle"],
+        bio="First paragraph about Ada.\n\nSecond paragraph about Ada.",
+    )
+    DesignationFactory(
+        leader=leader, kind=Designation.Kind.LLE, alliance=AllianceFactory(name="Northern Lights")
+    )
+    designate(leader, Designation.Kind.NLE)
+    leader.designations.filter(kind=Designation.Kind.SLE).update(
+        alliance=AllianceFactory(name="Camden Teaching School Hub")
+    )
+
+    response = client.get(f"/leaders/{leader.pk}/")
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert '<h1 class="govuk-heading-xl">Ada Lovelace</h1>' in page
+    assert "Deputy headteacher" in page
+    assert "Riverside Primary" in page
+    assert re.search(r"Local authority</dt>\s*<dd[^>]*>Camden</dd>", page)
+    assert re.search(r"School phase</dt>\s*<dd[^>]*>Primary</dd>", page)
+    assert re.search(
+        r"Specialist Leader of Education \(SLE\)</td>\s*<td[^>]*>Camden Teaching School Hub", page
+    )
+    assert re.search(r"Local Leader of Education \(LLE\)</td>\s*<td[^>]*>Northern Lights", page)
+    assert re.search(
+        r"National Leader of Education \(NLE\)</td>\s*<td[^>]*>Designated nationally", page
+    )
+    assert '<p class="govuk-body">First paragraph about Ada.</p>' in page
+    assert '<p class="govuk-body">Second paragraph about Ada.</p>' in page
+    assert "<li>Primary</li><li>Middle</li>" in page.replace("\n", "").replace("  ", "")
+    assert 'href="/request-support/"' in page
+    assert ">Request support</a>" in page
+
+
+def test_it_groups_the_areas_of_expertise_on_a_leaders_page(client):
+    leader = listed_leader(areas=["attendance", "mathematics", "assessment", "music"])
+
+    page = client.get(f"/leaders/{leader.pk}/").content.decode()
+    flat = re.sub(r"\s+", " ", page)
+
+    leadership = flat.index(">Leadership</h3>")
+    subjects = flat.index(">Pupil achievement and subjects</h3>")
+    behaviour = flat.index(">Behaviour and safety</h3>")
+    assert leadership < flat.index("<li>Assessment</li>") < subjects
+    assert subjects < flat.index("<li>Mathematics</li>") < flat.index("<li>Music</li>") < behaviour
+    assert behaviour < flat.index("<li>Attendance</li>")
+
+
+def test_it_links_each_listed_leader_to_their_page(client):
+    leader = listed_leader(full_name="Ada Linked")
+
+    page = client.get(DIRECTORY).content.decode()
+
+    assert f'<a class="govuk-link" href="/leaders/{leader.pk}/">Ada Linked</a>' in page
+
+
+def test_it_answers_not_found_for_a_leader_without_consent(client):
+    leader = listed_leader(public_profile_consent=False)
+
+    assert client.get(f"/leaders/{leader.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("status", [Designation.Status.LAPSED, Designation.Status.WITHDRAWN])
+def test_it_answers_not_found_for_a_leader_without_an_active_designation(client, status):
+    leader = LeaderFactory(public_profile_consent=True)
+    designate(leader, Designation.Kind.SLE, status=status)
+
+    assert client.get(f"/leaders/{leader.pk}/").status_code == 404
+
+
+def test_it_answers_not_found_for_an_unknown_leader(client):
+    assert client.get("/leaders/999999/").status_code == 404
+    assert client.get("/leaders/abc/").status_code == 404
+
+
+def test_it_escapes_what_a_leader_wrote(client):
+    leader = listed_leader(full_name="Ada <b>Bold</b>", bio="<script>alert(1)</script>")
+
+    for url in (DIRECTORY, f"/leaders/{leader.pk}/"):
+        page = client.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in page
+        assert "<b>Bold</b>" not in page
+
+
+# Query budget
+
+
+def populate(count):
+    areas = list(AreaOfExpertise.objects.order_by("pk")[:6])
+    phases = list(Phase.objects.all())
+    leaders = []
+    for number in range(count):
+        leader = listed_leader(
+            full_name=f"Leader {number:03}",
+            kind=Designation.Kind.SLE,
+            phases=[phases[number % len(phases)].code, phases[(number + 1) % len(phases)].code],
+            home_school=SchoolFactory(local_authority=LocalAuthorityFactory(code=300 + number)),
+        )
+        designate(leader, Designation.Kind.NLE)
+        designate(leader, Designation.Kind.LLE, status=Designation.Status.LAPSED)
+        leader.areas_of_expertise.set(areas[number % 3 : number % 3 + 3])
+        leaders.append(leader)
+    return leaders
+
+
+def queries_for(client, url, query=None):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, query or {})
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"kind": "SLE", "phase": "primary", "q": "leader"}, {"area": "no-such-area"}],
+)
+def test_it_uses_the_same_number_of_queries_whatever_the_number_of_leaders(client, query):
+    small = populate(3)
+    counts_small = (
+        queries_for(client, DIRECTORY, query),
+        queries_for(client, f"/leaders/{small[0].pk}/"),
+    )
+    large = populate(22)
+    counts_large = (
+        queries_for(client, DIRECTORY, query),
+        queries_for(client, f"/leaders/{large[-1].pk}/"),
+    )
+
+    assert counts_small == counts_large
+    assert counts_small[0] <= 10
+    assert counts_small[1] <= 4
