@@ -30,6 +30,16 @@ class Draft:
     def clear(self):
         self.session.pop(SESSION_KEY, None)
 
+    def suggest_designation(self, kind):
+        """Start the need step with a designation chosen, when the school came from a role page."""
+        self.answers["suggested_designation"] = kind
+        self.session[SESSION_KEY] = self.answers
+
+    def initial(self, step):
+        if step == "need" and self.answers.get("suggested_designation"):
+            return {"designation_sought": self.answers["suggested_designation"]}
+        return {}
+
     def school_form(self):
         """The bound form for the school step: chosen from the register, or typed in."""
         data = self.data("school")

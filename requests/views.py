@@ -46,6 +46,9 @@ def _next(request, default):
 
 
 def start(request):
+    kind = request.GET.get("designation", "")
+    if kind in SupportRequest.DesignationSought.values:
+        Draft(request.session).suggest_designation(kind)
     return render(request, "requests/start.html")
 
 
@@ -106,7 +109,7 @@ def _step(request, step, form_class, template, next_step):
         stored = draft.data(step)
         # A school changing its answers sees them again, not an empty form.
         form = form_class(data=stored) if stored and _same_form(draft, step, form_class) else None
-        form = form or form_class()
+        form = form or form_class(initial=draft.initial(step))
     return render(request, template, {"form": form, "step_title": STEP_TITLES[template]})
 
 

@@ -66,3 +66,24 @@ def test_it_uses_a_fixed_number_of_queries(client, url):
         assert client.get(url).status_code == 200
 
     assert len(queries) <= 2
+
+
+def test_it_offers_to_ask_for_that_kind_of_support(client):
+    page = client.get("/roles/nle/").content.decode()
+
+    assert 'href="/request-support/?designation=NLE"' in page
+    assert 'href="/leaders/?kind=NLE"' in page
+
+
+def test_it_marks_the_section_the_visitor_is_in(client):
+    page = client.get("/request-support/").content.decode()
+
+    assert 'href="/request-support/" aria-current="page"' in page
+    assert 'href="/leaders/" aria-current' not in page
+
+
+def test_it_offers_the_three_routes_on_the_home_page(client):
+    page = client.get("/").content.decode()
+
+    for label in ("Ask for support", "Find a leader", "Express an interest"):
+        assert label in page

@@ -1,6 +1,7 @@
 """A school asks for support through the public journey."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -319,3 +320,19 @@ def test_it_limits_how_often_one_client_can_post(client, alliance, school, setti
     assert "too many times" in response.content.decode()
     assert response["Retry-After"] == "3600"
     assert not SupportRequest.objects.exists()
+
+
+def test_it_suggests_the_designation_a_school_came_from(client):
+    client.get("/request-support/", {"designation": "NLE"})
+
+    page = client.get("/request-support/need/").content.decode()
+
+    assert re.search(r'value="NLE"\s+checked', page)
+
+
+def test_it_ignores_an_unknown_suggested_designation(client):
+    client.get("/request-support/", {"designation": "XYZ"})
+
+    page = client.get("/request-support/need/").content.decode()
+
+    assert re.search(r'value="not-sure"\s+checked', page)

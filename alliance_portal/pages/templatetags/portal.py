@@ -13,9 +13,21 @@ def paragraphs(text):
     return format_html_join("\n", '<p class="govuk-body">{}</p>', ((part,) for part in parts))
 
 
-@register.simple_tag
-def active_if(request, prefix):
-    """aria-current for navigation links to the section the visitor is in."""
-    if request.path.startswith(prefix):
-        return format_html('aria-current="page"')
-    return ""
+@register.simple_tag(takes_context=True)
+def nav_item(context, href, label):
+    """A service navigation link, marked current when the visitor is in its section."""
+    request = context.get("request")
+    if request is None or not request.path.startswith(href):
+        return format_html(
+            '<li class="govuk-service-navigation__item">'
+            '<a class="govuk-service-navigation__link" href="{}">{}</a></li>',
+            href,
+            label,
+        )
+    return format_html(
+        '<li class="govuk-service-navigation__item govuk-service-navigation__item--active">'
+        '<a class="govuk-service-navigation__link" href="{}" aria-current="page">'
+        '<strong class="govuk-service-navigation__active-fallback">{}</strong></a></li>',
+        href,
+        label,
+    )
