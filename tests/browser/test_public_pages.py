@@ -1,7 +1,12 @@
-import pytest
+import datetime
 
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from requests.tracking import tracking_token
 from tests.browser.conftest import describe
-from tests.factories import AllianceFactory
+from tests.factories import AllianceFactory, SupportRequestFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,3 +35,23 @@ def test_it_takes_a_visitor_from_the_home_page_to_a_role(live_server, page):
 
     assert page.url.endswith("/roles/sle/")
     assert page.get_by_role("heading", level=1).inner_text() == "Specialist Leader of Education"
+
+
+def test_the_expired_link_and_refusal_pages_have_no_violations(
+    live_server, page, axe_violations, settings
+):
+    closed = SupportRequestFactory(
+        status="withdrawn", closed_at=timezone.now() - datetime.timedelta(days=40)
+    )
+    page.goto(f"{live_server.url}/track/{tracking_token(closed)}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link has expired")
+    assert axe_violations() == []
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "request-support": (0, 3600)}
+    page.goto(f"{live_server.url}/request-support/contact/")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "You have sent this form too many times"
+    )
+    violations = axe_violations()
+    assert violations == [], describe(violations)

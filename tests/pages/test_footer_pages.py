@@ -32,3 +32,13 @@ def test_it_lists_each_alliances_contact_details(client):
 
 def test_it_says_when_no_alliance_has_joined(client):
     assert "No alliance has joined the portal yet." in client.get("/contact/").content.decode()
+
+
+def test_it_lists_alliances_in_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    AllianceFactory.create_batch(2)
+    with django_assert_max_num_queries(1):
+        client.get("/contact/")
+
+    AllianceFactory.create_batch(20)
+    with django_assert_max_num_queries(1):
+        assert client.get("/contact/").content.decode().count('href="mailto:') == 22
