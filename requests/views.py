@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core import signing
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -26,6 +26,7 @@ from .models import SupportRequest
 from .tracking import LinkExpired, request_for_token, tracking_token
 
 SEARCH_RESULTS = 25
+SUGGESTIONS = 10
 STEP_TITLES = {
     "requests/school_by_hand.html": "Tell us about your school",
     "requests/contact.html": "Your contact details",
@@ -36,6 +37,21 @@ STEP_URLS = {
     "contact": "requests:contact",
     "need": "requests:need",
 }
+
+
+@require_http_methods(["GET"])
+def school_suggestions(request):
+    """Schools matching what has been typed so far, for the search box's suggestions."""
+    search = SchoolSearchForm(request.GET)
+    if not search.is_valid():
+        return JsonResponse({"schools": []})
+    schools = (
+        School.objects.open()
+        .search(search.cleaned_data["q"])
+        .order_by("name")
+        .values("urn", "name", "town", "postcode")[:SUGGESTIONS]
+    )
+    return JsonResponse({"schools": list(schools)})
 
 
 def _next(request, default):

@@ -155,3 +155,14 @@ def test_a_school_withdraws_through_its_tracking_link(live_server, page, axe_vio
     assert support_request.status == SupportRequest.Status.WITHDRAWN
     violations = axe_violations()
     assert violations == [], describe(violations)
+
+
+def test_the_search_box_suggests_schools_as_a_school_types(live_server, page, school):
+    page.goto(live_server.url + "/request-support/school/")
+
+    page.get_by_label("School name, postcode or URN").press_sequentially("Primrose", delay=20)
+
+    option = page.locator("#school-suggestions option")
+    expect(option).to_have_count(1)
+    assert option.get_attribute("value") == str(school.urn)
+    assert option.get_attribute("label").startswith("Primrose Hill Primary School")

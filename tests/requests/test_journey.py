@@ -336,3 +336,26 @@ def test_it_ignores_an_unknown_suggested_designation(client):
     page = client.get("/request-support/need/").content.decode()
 
     assert re.search(r'value="not-sure"\s+checked', page)
+
+
+def test_it_suggests_open_schools_as_a_school_types(client, school):
+    SchoolFactory(name="Primrose Academy", status="closed")
+
+    response = client.get("/request-support/school/suggestions/", {"q": "primrose"})
+
+    assert response.json() == {
+        "schools": [
+            {
+                "urn": 100123,
+                "name": "Primrose Hill Primary School",
+                "town": "London",
+                "postcode": "NW1 8JL",
+            }
+        ]
+    }
+
+
+def test_it_suggests_nothing_for_a_single_letter(client, school):
+    response = client.get("/request-support/school/suggestions/", {"q": "p"})
+
+    assert response.json() == {"schools": []}
