@@ -5,6 +5,7 @@ from . import views
 app_name = "pages"
 
 urlpatterns = [
+    path("healthz/", views.healthz, name="healthz"),
     path("roles/<slug:kind>/", views.role, name="role"),
     path("privacy/", views.static_page, {"template": "pages/privacy.html"}, name="privacy"),
     path(

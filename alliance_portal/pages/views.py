@@ -1,10 +1,15 @@
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from alliance_portal.schools.models import Alliance
 from leaders.models import Designation
 
 from .models import RolePage
+
+
+def healthz(request):
+    """A bare view: no database, no template. A health check, and the bench's baseline."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def home(request):

@@ -3,25 +3,35 @@
 The national data set is built once (seed_demo --scale national) and reused.
 Register imports run in a scratch database of their own, so they start from
 an empty schools table without disturbing the national data.
+
+Pages are timed in-process with Django's test client (median of N runs, with
+the number of SQL statements). Throughput comes from wrk against gunicorn on
+loopback, each page compared with the bare `/healthz/` view of the same run.
 """
 
+import datetime
 import json
 import os
 import subprocess
 import sys
 import time
+from importlib import import_module
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib import admin
+from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.test import Client
+from django.db.models import Max
+from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from alliance_portal.accounts.models import User
+from alliance_portal.demo import load
 from alliance_portal.demo.bench import (
     Measurement,
     ensure_postgres_database,
@@ -29,11 +39,25 @@ from alliance_portal.demo.bench import (
     measure,
 )
 from alliance_portal.demo.register_file import fake_register_rows, write_register_csv
+from alliance_portal.notifications.models import OutboundEmail
 from alliance_portal.schools.models import School
+from leaders.directory import directory_leaders, listed_leaders
+from leaders.models import AreaOfExpertise
 from requests.models import SupportRequest
 
 BENCH_DIR = Path(settings.BASE_DIR) / ".bench"
 BENCH_ADMIN_EMAIL = "bench-admin@example.org"
+# Requests the bench sends through the public journey carry this address, so
+# they (and their history) can be found and deleted afterwards.
+BENCH_CONTACT_EMAIL = "bench-journey@example.org"
+BENCH_HOST = "localhost"
+DIRECTORY_FILTERS = {
+    "kind": "SLE",
+    "area": "mathematics",
+    "phase": "primary",
+    "q": "teach classrooms",
+}
+THROUGHPUT_PATHS = ["/healthz/", "/roles/sle/", "/leaders/"]
 
 
 class Command(BaseCommand):
@@ -47,9 +71,13 @@ class Command(BaseCommand):
         parser.add_argument("--import-rows", type=int, default=50_000)
         parser.add_argument(
             "--part",
-            choices=["all", "import", "pages"],
+            choices=["all", "import", "pages", "throughput"],
             default="all",
-            help="Run one part only; 'import' expects an empty scratch database.",
+            help="Run one part only: 'import' expects an empty scratch database, "
+            "'pages' times pages in-process, 'throughput' loads gunicorn with wrk.",
+        )
+        parser.add_argument(
+            "--wrk-duration", type=int, default=10, help="Seconds of wrk load per path."
         )
         parser.add_argument("--json", action="store_true", help="Print results as JSON.")
 
@@ -62,19 +90,37 @@ class Command(BaseCommand):
         part = options["part"]
         ensure_postgres_database(connection.settings_dict)
         call_command("migrate", verbosity=0)
-        results = []
+        results, throughput, skipped = [], [], ""
         if part == "import":
             results += self.bench_import(options)
         else:
             results += self.ensure_national_data()
             if part == "all":
                 results += self.bench_import_in_scratch_database(options)
-            results += self.bench_admin_pages(options)
+            if part in ("all", "pages"):
+                results += self.bench_admin_pages(options)
+                results += self.bench_public_pages(options)
+                results.append(self.bench_request_journey(options))
+            if part in ("all", "throughput"):
+                throughput, skipped = self.bench_throughput(options)
 
         if options["json"]:
-            self.stdout.write(json.dumps([m.as_dict() for m in results]))
-        else:
-            self.stdout.write(format_table(results))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "timings": [m.as_dict() for m in results],
+                        "throughput": [t.as_dict() for t in throughput],
+                        "throughput_skipped": skipped,
+                    }
+                )
+            )
+            return
+        blocks = [format_table(results)] if results else []
+        if throughput:
+            blocks.append(load.format_throughput_table(throughput))
+        if skipped:
+            blocks.append(f"Throughput not measured: {skipped}")
+        self.stdout.write("\n\n".join(blocks))
 
     # National data -------------------------------------------------------
 
@@ -86,6 +132,10 @@ class Command(BaseCommand):
         started = time.perf_counter()
         call_command("seed_demo", scale="national", stdout=self.stderr)
         elapsed = (time.perf_counter() - started) * 1000
+        # A bulk load leaves the planner's statistics empty until autovacuum
+        # catches up; a live database has them, so gather them before timing.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         return [Measurement("seed_demo --scale national (first build)", [elapsed])]
 
     # Register import -----------------------------------------------------
@@ -115,7 +165,7 @@ class Command(BaseCommand):
         )
         if finished.returncode != 0:
             raise CommandError(f"The import benchmark failed:\n{finished.stderr}")
-        return [Measurement.from_dict(row) for row in json.loads(finished.stdout)]
+        return [Measurement.from_dict(row) for row in json.loads(finished.stdout)["timings"]]
 
     def bench_import(self, options):
         rows = options["import_rows"]
@@ -172,4 +222,168 @@ class Command(BaseCommand):
                     note=f"{model.objects.count():,} rows",
                 )
             )
+        client.logout()  # leave no session row behind
         return results
+
+    # Public pages --------------------------------------------------------
+
+    def bench_public_pages(self, options):
+        client = Client(HTTP_HOST=BENCH_HOST)
+        leader = listed_leaders().first()
+        if leader is None:
+            raise CommandError("No leader is listed in the directory: is the data set complete?")
+        directory = reverse("leaders:directory")
+        pages = [
+            ("bare view /healthz/ (no database)", reverse("pages:healthz"), ""),
+            ("home page /", reverse("home"), ""),
+            ("role page /roles/sle/", reverse("pages:role", args=["sle"]), ""),
+            (
+                "leader directory /leaders/",
+                directory,
+                f"{directory_leaders({}).count():,} listed leaders, 20 a page",
+            ),
+            (
+                "leader directory, 3 filters and a 2-word search",
+                f"{directory}?{urlencode(DIRECTORY_FILTERS)}",
+                f"{directory_leaders(DIRECTORY_FILTERS).count():,} matches: "
+                f"`{urlencode(DIRECTORY_FILTERS)}`",
+            ),
+            ("leader page /leaders/<id>/", reverse("leaders:detail", args=[leader.pk]), ""),
+        ]
+        results = []
+        for operation, url, note in pages:
+
+            def open_page(url=url):
+                response = client.get(url, secure=True)
+                if response.status_code != 200:
+                    raise CommandError(f"{url} answered {response.status_code}")
+
+            results.append(measure(operation, open_page, runs=options["runs"], warmup=1, note=note))
+        return results
+
+    def bench_request_journey(self, options):
+        """Time one whole request, from choosing the school to consenting on the check page.
+
+        Each run is a new visitor (no cookies, so a new session) posting the four steps. The
+        rate limit is lifted for the bench, and the emails the request queues
+        are sent to Django's in-memory outbox. The requests sent are deleted
+        afterwards, so the national data set stays as it was.
+        """
+        school = School.objects.open().filter(local_authority__isnull=False).order_by("urn").first()
+        if school is None:
+            raise CommandError("No open school in the register: is the data set complete?")
+        steps = self._journey_steps(school)
+        no_limits = {scope: (10**9, period) for scope, (_, period) in settings.RATE_LIMITS.items()}
+        sessions = []
+        last_email = OutboundEmail.objects.aggregate(last=Max("pk"))["last"] or 0
+
+        # One client for every run: a new Client would load the middleware again
+        # (WhiteNoise indexes every static file), which a real server does once.
+        client = Client(HTTP_HOST=BENCH_HOST)
+
+        def send_request():
+            client.cookies.clear()  # a new visitor, with a session of their own
+            for url, data, expected in steps:
+                response = client.post(url, data, secure=True)
+                if response.status_code != 302 or response.url != expected:
+                    raise CommandError(
+                        f"POST {url} answered {response.status_code} "
+                        f"(to {response.get('Location', 'nowhere')}), not a redirect to {expected}"
+                    )
+            sessions.append(client.session.session_key)
+
+        try:
+            with override_settings(
+                RATE_LIMITS=no_limits,
+                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+            ):
+                result = measure(
+                    "request submission: school, contact, need, check (4 POSTs)",
+                    send_request,
+                    runs=options["runs"],
+                    warmup=1,
+                    note="new session each run; 2 emails sent to an in-memory outbox; "
+                    "requests deleted afterwards",
+                )
+        finally:
+            self._delete_bench_requests(sessions, last_email)
+        return result
+
+    @staticmethod
+    def _journey_steps(school):
+        maths = AreaOfExpertise.objects.get(slug="mathematics")
+        start = timezone.localdate() + datetime.timedelta(days=30)
+        contact = {
+            "contact_name": "Bench Visitor",
+            "contact_role": "Headteacher",
+            "contact_email": BENCH_CONTACT_EMAIL,
+            "contact_phone": "020 7946 0000",
+        }
+        need = {
+            "areas_of_expertise": [maths.pk],
+            "designation_sought": "SLE",
+            "circumstances": ["new_headteacher"],
+            "other_circumstances": "",
+            "outcomes_sought": "Confident teaching of fractions in years 4 to 6.",
+            "preferred_start_0": str(start.day),
+            "preferred_start_1": str(start.month),
+            "preferred_start_2": str(start.year),
+            "estimated_days": "6",
+            "funding": "school-budget",
+        }
+        url = {name: reverse(f"requests:{name}") for name in ("school", "contact", "need")}
+        url |= {name: reverse(f"requests:{name}") for name in ("check", "sent")}
+        return [
+            (url["school"], {"urn": school.urn}, url["contact"]),
+            (url["contact"], contact, url["need"]),
+            (url["need"], need, url["check"]),
+            (url["check"], {"privacy_consent": "on"}, url["sent"]),
+        ]
+
+    @staticmethod
+    def _delete_bench_requests(session_keys, last_email):
+        sent = SupportRequest.objects.filter(contact_email=BENCH_CONTACT_EMAIL)
+        references = list(sent.values_list("reference", flat=True))
+        sent.delete()  # their events and areas go with them
+        SupportRequest.history.filter(contact_email=BENCH_CONTACT_EMAIL).delete()
+        for reference in references:
+            OutboundEmail.objects.filter(pk__gt=last_email, body_text__contains=reference).delete()
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        for key in filter(None, session_keys):
+            store(session_key=key).delete()
+        if hasattr(mail, "outbox"):
+            mail.outbox.clear()
+
+    # Throughput ----------------------------------------------------------
+
+    def bench_throughput(self, options):
+        """Requests/s and median latency under wrk; ([], reason) when wrk is missing."""
+        if load.find_wrk() is None:
+            reason = "wrk is not installed (apt-get install wrk); skipped the throughput table."
+            self.stderr.write(f"Throughput not measured: {reason}")
+            return [], reason
+        hosts = [h for h in settings.ALLOWED_HOSTS if h]
+        env = {
+            **os.environ,
+            "DEBUG": "false",
+            # Plain HTTP on loopback: no proxy in front to terminate TLS.
+            "SECURE_SSL_REDIRECT": "false",
+            "ALLOWED_HOSTS": ",".join(hosts if BENCH_HOST in hosts else [*hosts, BENCH_HOST]),
+        }
+        duration = options["wrk_duration"]
+        self.stderr.write(
+            f"Loading {', '.join(THROUGHPUT_PATHS)} with wrk -t2 -c8 -d{duration}s "
+            "(gunicorn, 2 sync workers, loopback)..."
+        )
+        try:
+            results = load.measure_throughput(
+                THROUGHPUT_PATHS,
+                cwd=settings.BASE_DIR,
+                env=env,
+                log_path=BENCH_DIR / "gunicorn.log",
+                host=BENCH_HOST,
+                duration=duration,
+            )
+        except load.LoadError as error:
+            raise CommandError(f"The throughput benchmark failed: {error}") from error
+        return results, ""
