@@ -10,7 +10,7 @@ admin.site.index_title = "Brokering"
 urlpatterns = [
     path("", page_views.home, name="home"),
     path("", include("alliance_portal.pages.urls")),
-    path("leaders/", include("leaders.urls")),
+    path("", include("leaders.urls")),
     path("", include("requests.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Prefetch
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AreaOfExpertise, DeclaredConflict, Designation, Leader
+from .models import AreaOfExpertise, DeclaredConflict, Designation, Leader, LeaderApplication
 
 
 @admin.register(AreaOfExpertise)
@@ -101,3 +101,66 @@ class DeclaredConflictAdmin(admin.ModelAdmin):
     list_select_related = ["leader", "school", "trust"]
     search_fields = ["leader__full_name", "school__name", "trust__name"]
     autocomplete_fields = ["leader", "school", "trust"]
+
+
+@admin.register(LeaderApplication)
+class LeaderApplicationAdmin(admin.ModelAdmin):
+    """The review queue of expressions of interest from the public site.
+
+    Applications arrive only through the public form, and what the applicant
+    said stays as they said it. A coordinator may correct the school or send
+    the application to another alliance.
+    """
+
+    list_display = ["full_name", "designation_sought", "alliance", "status", "created_at"]
+    list_filter = ["status", "designation_sought", "alliance"]
+    list_select_related = ["alliance"]
+    search_fields = ["full_name", "email"]
+    autocomplete_fields = ["home_school", "alliance"]
+    readonly_fields = [
+        "full_name",
+        "email",
+        "phone",
+        "current_role",
+        "school_name_given",
+        "routed_to_default",
+        "designation_sought",
+        "areas_of_expertise",
+        "phases",
+        "statement",
+        "experience",
+        "head_agrees_to_release",
+        "head_name",
+        "head_email",
+        "status",
+        "decided_at",
+        "decided_by",
+        "decision_note",
+        "privacy_consent_at",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["status", "alliance", "routed_to_default"]}),
+        ("Applicant", {"fields": ["full_name", "email", "phone", "current_role"]}),
+        ("School", {"fields": ["home_school", "school_name_given"]}),
+        (
+            "Application",
+            {
+                "fields": [
+                    "designation_sought",
+                    "areas_of_expertise",
+                    "phases",
+                    "statement",
+                    "experience",
+                ]
+            },
+        ),
+        ("Headteacher", {"fields": ["head_agrees_to_release", "head_name", "head_email"]}),
+        ("Decision", {"fields": ["decided_at", "decided_by", "decision_note"]}),
+        ("Record", {"fields": ["privacy_consent_at", "created_at", "updated_at"]}),
+    ]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False

@@ -1,8 +1,10 @@
 from urllib.parse import urlencode
 
+from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size
 from django import forms
 
-from alliance_portal.schools.models import Phase
+from alliance_portal.schools.models import Phase, School
+from requests.forms import AreaChoiceField, StepForm, validate_phone
 
 from . import directory
 from .models import AreaOfExpertise, Designation
@@ -119,3 +121,236 @@ class DirectoryFilterForm(forms.Form):
     def query_string(self):
         """The filters in force as a URL query, to carry them across pages."""
         return urlencode(self.filters)
+
+
+class PhaseChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, phase):
+        return phase.name
+
+
+class LeaderApplicationForm(StepForm):
+    """The public "become a leader" form, on one page, without JavaScript.
+
+    The school is found by its URN in the register, or typed by name when the
+    applicant does not know the URN or the school is not listed.
+    """
+
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=150,
+        error_messages={"required": "Enter your full name"},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="We will send a copy of your application here.",
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the right format, like name@example.org",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    phone = forms.CharField(
+        label="Telephone number",
+        max_length=20,
+        required=False,
+        validators=[validate_phone],
+        help_text="Optional. A coordinator may call to talk your application through.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    current_role = forms.CharField(
+        label="Your current role",
+        max_length=150,
+        help_text="For example, headteacher, deputy head, head of mathematics or chair of governors.",
+        error_messages={"required": "Enter your current role"},
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
+    )
+    school_urn = forms.IntegerField(
+        label="Your school's URN",
+        required=False,
+        min_value=1,
+        max_value=9_999_999,
+        help_text="The school's unique reference number, usually 6 digits, like 100123. "
+        "You can find it on Get Information about Schools. Leave it empty if you do not know it.",
+        error_messages={
+            "invalid": "Enter the URN using numbers only, like 100123",
+            "min_value": "Enter the URN using numbers only, like 100123",
+            "max_value": "Enter the URN using numbers only, like 100123",
+        },
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "spellcheck": "false", "autocomplete": "off"}
+        ),
+    )
+    school_name = forms.CharField(
+        label="Your school's name, if you do not know its URN",
+        max_length=255,
+        required=False,
+        help_text="Use this if your school is not in the register, for example a new school.",
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    designation_sought = forms.ChoiceField(
+        label="Which designation are you applying for?",
+        choices=Designation.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the designation you are applying for"},
+    )
+    areas_of_expertise = AreaChoiceField(
+        label="What could you support other schools with?",
+        queryset=AreaOfExpertise.objects.order_by("group", "position", "name"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all the areas where your own work is strongest.",
+        error_messages={"required": "Select at least one area you could support schools with"},
+    )
+    phases = PhaseChoiceField(
+        label="Which phases have you worked in?",
+        queryset=Phase.objects.order_by("position"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply.",
+        error_messages={"required": "Select at least one phase you have worked in"},
+    )
+    statement = forms.CharField(
+        label="Why do you want to be a system leader, and what would you bring?",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=4000,
+        help_text="For example, an improvement you led in your own school and how you "
+        "would help another school make a similar one.",
+        error_messages={
+            "required": "Tell us why you want to be a system leader and what you would bring",
+            "max_length": "Keep your answer to 4000 characters or fewer",
+        },
+    )
+    experience = forms.CharField(
+        label="Your leadership experience",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        required=False,
+        help_text="Optional. For example, how many years you have been in your role, "
+        "a headteacher or a chair of governors.",
+        error_messages={"max_length": "Keep your answer to 2000 characters or fewer"},
+    )
+    head_agrees_to_release = forms.BooleanField(
+        label="My headteacher agrees to release me to support other schools",
+        required=False,
+        help_text="An SLE spends around 15 days a year supporting other schools, so their "
+        "headteacher must agree to release them.",
+    )
+    head_name = forms.CharField(
+        label="Your headteacher's name",
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    head_email = forms.EmailField(
+        label="Your headteacher's email address",
+        max_length=254,
+        required=False,
+        help_text="The alliance may contact them to confirm.",
+        error_messages={
+            "invalid": "Enter your headteacher's email address in the right format, "
+            "like name@example.org",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    privacy_consent = forms.BooleanField(
+        label="I have read the privacy notice and agree to the alliance using these details "
+        "to consider my application",
+        error_messages={"required": "Confirm you have read the privacy notice"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = None
+        self.helper.layout = Layout(
+            HTML.heading("h2", "m", "About you"),
+            Field.text("full_name"),
+            Field.text("email"),
+            Field.text("phone", field_width=20),
+            Field.text("current_role"),
+            Fieldset(
+                Field.text("school_urn", field_width=10),
+                Field.text("school_name"),
+                legend="Your school",
+                legend_size=Size.MEDIUM,
+            ),
+            HTML.heading("h2", "m", "The role"),
+            Field.radios("designation_sought", small=True),
+            Field.checkboxes("areas_of_expertise", small=True),
+            Field.checkboxes("phases", small=True),
+            Field.textarea("statement", rows=8, max_characters=4000),
+            Field.textarea("experience", rows=4, max_characters=2000),
+            Fieldset(
+                Field.checkbox("head_agrees_to_release", small=True),
+                Field.text("head_name"),
+                Field.text("head_email"),
+                legend="Specialist Leaders of Education: your headteacher's agreement",
+                legend_size=Size.MEDIUM,
+            ),
+            HTML.heading("h2", "m", "Send your application"),
+            HTML(
+                '<p class="govuk-body">Read the <a class="govuk-link" '
+                "href=\"{% url 'pages:privacy' %}\">privacy notice</a> to see how the "
+                "alliance uses these details.</p>"
+            ),
+            Field.checkbox("privacy_consent", small=True),
+        )
+
+    def clean_school_urn(self):
+        urn = self.cleaned_data["school_urn"]
+        if urn is None:
+            return urn
+        self.school = School.objects.open().filter(urn=urn).first()
+        if self.school is None:
+            raise forms.ValidationError(
+                f"We could not find an open school with URN {urn}. Check the number, or leave "
+                "it empty and enter your school's name instead"
+            )
+        return urn
+
+    def clean(self):
+        cleaned = super().clean()
+        no_school = cleaned.get("school_urn") is None and not cleaned.get("school_name")
+        if no_school and "school_urn" not in self.errors:
+            self.add_error(
+                "school_urn", "Enter your school's URN, or its name if you do not know the URN"
+            )
+        if cleaned.get("designation_sought") == Designation.Kind.SLE:
+            if not cleaned.get("head_agrees_to_release"):
+                self.add_error(
+                    "head_agrees_to_release",
+                    "Confirm your headteacher agrees to release you: a Specialist Leader "
+                    "of Education needs their headteacher's agreement",
+                )
+            if not cleaned.get("head_name"):
+                self.add_error("head_name", "Enter your headteacher's name")
+            if not cleaned.get("head_email") and "head_email" not in self.errors:
+                self.add_error("head_email", "Enter your headteacher's email address")
+        own, head = cleaned.get("email", ""), cleaned.get("head_email", "")
+        if own and head and own.lower() == head.lower():
+            self.add_error("head_email", "Enter your headteacher's email address, not your own")
+        return cleaned
+
+    def application_fields(self):
+        """The cleaned answers as `services.application_submit` takes them."""
+        cleaned = self.cleaned_data
+        return {
+            "home_school": self.school,
+            "school_name_given": "" if self.school else cleaned["school_name"],
+            **{
+                name: cleaned[name]
+                for name in (
+                    "full_name",
+                    "email",
+                    "phone",
+                    "current_role",
+                    "designation_sought",
+                    "areas_of_expertise",
+                    "phases",
+                    "statement",
+                    "experience",
+                    "head_agrees_to_release",
+                    "head_name",
+                    "head_email",
+                )
+            },
+        }

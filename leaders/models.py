@@ -211,3 +211,132 @@ class Designation(TimestampedModel):
     @property
     def designating_body(self):
         return self.alliance.name if self.alliance_id else "National"
+
+
+class LeaderApplicationQuerySet(models.QuerySet):
+    def for_alliance(self, alliance):
+        return self.filter(alliance=alliance)
+
+    def awaiting_decision(self):
+        return self.filter(status=LeaderApplication.Status.NEW)
+
+
+class LeaderApplication(TimestampedModel):
+    """An expression of interest in becoming a system leader, sent from the public site.
+
+    It goes to the alliance that serves the applicant's school, where a
+    coordinator reviews it. Approving or rejecting it records who and when.
+    """
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    DECIDED_STATUSES = (Status.APPROVED, Status.REJECTED)
+
+    # The applicant.
+    full_name = models.CharField(max_length=150)
+    email = models.EmailField()
+    phone = models.CharField(max_length=30, blank=True)
+    current_role = models.CharField(max_length=150)
+
+    # Their school: from the register, or typed in by hand when it is not there.
+    home_school = models.ForeignKey(
+        "schools.School",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leader_applications",
+    )
+    school_name_given = models.CharField(
+        "school name (not in the register)", max_length=255, blank=True
+    )
+    alliance = models.ForeignKey(
+        "schools.Alliance", on_delete=models.PROTECT, related_name="leader_applications"
+    )
+    routed_to_default = models.BooleanField(
+        default=False,
+        help_text="No alliance serves the school's local authority; sent to the default one.",
+    )
+
+    # What they offer.
+    designation_sought = models.CharField(max_length=3, choices=Designation.Kind.choices)
+    areas_of_expertise = models.ManyToManyField(
+        AreaOfExpertise, related_name="leader_applications", blank=True
+    )
+    phases = models.ManyToManyField("schools.Phase", related_name="leader_applications", blank=True)
+    statement = models.TextField(
+        max_length=4000, help_text="Why they want the role and what they would bring."
+    )
+    experience = models.TextField(
+        "leadership experience",
+        max_length=2000,
+        blank=True,
+        help_text="For example, years in their role, as a headteacher or as a chair.",
+    )
+
+    # An SLE's headteacher must agree to release them.
+    head_agrees_to_release = models.BooleanField("headteacher agrees to release", default=False)
+    head_name = models.CharField("headteacher's name", max_length=150, blank=True)
+    head_email = models.EmailField("headteacher's email", blank=True)
+
+    # The alliance's decision.
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision_note = models.TextField(blank=True)
+
+    privacy_consent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LeaderApplicationQuerySet.as_manager()
+
+    class Meta:
+        # Newest first, as coordinators work through the queue.
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(home_school__isnull=False) | ~Q(school_name_given=""),
+                name="leader_application_has_school",
+                violation_error_message="Choose a school from the register or give its name.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(designation_sought=Designation.Kind.SLE)
+                | (Q(head_agrees_to_release=True) & ~Q(head_name="") & ~Q(head_email="")),
+                name="leader_application_sle_head_agrees",
+                violation_error_message=(
+                    "An SLE application needs the headteacher's name, email and agreement "
+                    "to release them."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="new", decided_at__isnull=True, decided_by__isnull=True)
+                | Q(status__in=["approved", "rejected"], decided_at__isnull=False),
+                name="leader_application_decision_recorded",
+                violation_error_message="A decided application needs the date it was decided.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["alliance", "status"], name="leader_app_alliance_status_idx"),
+            models.Index(fields=["created_at", "id"], name="leader_app_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name}: {self.designation_sought} application"
+
+    @property
+    def school_display_name(self):
+        return self.home_school.name if self.home_school_id else self.school_name_given
+
+    @property
+    def is_national_designation(self):
+        """NLEs and NLGs are designated nationally: the alliance can only support the application."""
+        return self.designation_sought in Designation.NATIONAL_KINDS

@@ -5,6 +5,8 @@ from . import views
 app_name = "leaders"
 
 urlpatterns = [
-    path("", views.directory, name="directory"),
-    path("<int:pk>/", views.detail, name="detail"),
+    path("leaders/", views.directory, name="directory"),
+    path("leaders/<int:pk>/", views.detail, name="detail"),
+    path("become-a-leader/", views.apply, name="apply"),
+    path("become-a-leader/sent/", views.apply_sent, name="apply-sent"),
 ]

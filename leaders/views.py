@@ -1,11 +1,18 @@
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
 
+from alliance_portal.pages.models import RolePage
+from alliance_portal.pages.protection import protect_public_form
+
+from . import services
 from .directory import directory_leaders, listed_leaders
-from .forms import DirectoryFilterForm
+from .forms import DirectoryFilterForm, LeaderApplicationForm
 
 LEADERS_PER_PAGE = 20
+# What the confirmation page shows, kept in the session between the POST and the redirect.
+APPLICATION_SENT_KEY = "leader_application_sent"
 
 
 def _page_links(page, query):
@@ -42,3 +49,25 @@ def directory(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     leader = get_object_or_404(listed_leaders(), pk=pk)
     return render(request, "leaders/detail.html", {"leader": leader})
+
+
+@require_http_methods(["GET", "POST"])
+@protect_public_form("become-a-leader")
+def apply(request: HttpRequest) -> HttpResponse:
+    form = LeaderApplicationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        application = services.application_submit(**form.application_fields())
+        request.session[APPLICATION_SENT_KEY] = {
+            "email": application.email,
+            "alliance": application.alliance.name,
+            "designation": application.get_designation_sought_display(),
+        }
+        return redirect("leaders:apply-sent")
+    return render(request, "leaders/apply.html", {"form": form, "roles": RolePage.objects.all()})
+
+
+def apply_sent(request: HttpRequest) -> HttpResponse:
+    sent = request.session.get(APPLICATION_SENT_KEY)
+    if not sent:
+        return redirect("leaders:apply")
+    return render(request, "leaders/apply_sent.html", sent)

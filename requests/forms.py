@@ -50,6 +50,7 @@ class StepForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper(self)
         self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's own <form> has the token
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
 

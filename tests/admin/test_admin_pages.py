@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from alliance_portal.notifications.models import OutboundEmail
+from leaders.models import LeaderApplication
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +24,15 @@ def world():
     factories.CoordinatorFactory()
     Group.objects.create(name="Coordinators")
     OutboundEmail.objects.create(to="head@example.org", subject="Hello", body_text="Hi.")
+    LeaderApplication.objects.create(
+        full_name="Amira Khan",
+        email="amira@example.org",
+        current_role="Headteacher",
+        home_school=deployment.request.school,
+        alliance=deployment.request.alliance,
+        designation_sought="LLE",
+        statement="I would bring ten years of headship.",
+    )
     return deployment
 
 

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alliance_portal.notifications.models import OutboundEmail
+from leaders.models import LeaderApplication
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,15 @@ def build_deployments(n):
         factories.CoordinatorFactory()
         factories.AreaOfExpertiseFactory()
         OutboundEmail.objects.create(to="head@example.org", subject="Hello", body_text="Hi.")
+        LeaderApplication.objects.create(
+            full_name="Amira Khan",
+            email="amira@example.org",
+            current_role="Headteacher",
+            home_school=deployment.request.school,
+            alliance=deployment.request.alliance,
+            designation_sought="LLE",
+            statement="I would bring ten years of headship.",
+        )
 
 
 def build_groups(n):

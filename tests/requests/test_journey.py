@@ -359,3 +359,12 @@ def test_it_suggests_nothing_for_a_single_letter(client, school):
     response = client.get("/request-support/school/suggestions/", {"q": "p"})
 
     assert response.json() == {"schools": []}
+
+
+def test_it_links_a_checkbox_group_error_to_its_first_box(client):
+    response = client.post("/request-support/need/", need_answers(areas_of_expertise=[]))
+
+    page = error_summary_links(response)
+    assert 'href="#id_areas_of_expertise_1"' in page
+    assert 'id="id_areas_of_expertise_1"' in page
+    assert page.count("csrfmiddlewaretoken") == 1

@@ -1,6 +1,6 @@
 import re
 
-from django import template
+from django import forms, template
 from django.utils.html import format_html, format_html_join
 
 register = template.Library()
@@ -31,3 +31,16 @@ def nav_item(context, href, label):
         href,
         label,
     )
+
+
+@register.filter
+def error_anchor(bound_field, field_id):
+    """Where an error summary link should go: the first input of a radio or checkbox group.
+
+    crispy-forms-gds numbers a group's inputs from 1 and gives the group itself
+    no id, so a link to the field's own id would lead nowhere.
+    """
+    widget = bound_field.field.widget
+    if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return f"{field_id}_1"
+    return field_id
