@@ -5,9 +5,8 @@ active designation. Lapsed and withdrawn designations are never loaded for
 these pages, so a template cannot show them by accident.
 """
 
+from django.core.cache import cache
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, When
-
-from alliance_portal.schools.models import LocalAuthority, School
 
 from .models import AreaOfExpertise, Designation, Leader
 
@@ -92,26 +91,29 @@ def directory_leaders(filters):
     return leaders
 
 
-def _listed_home_schools():
-    return School.objects.filter(leaders__in=_public_leaders())
+# The places filters list change only when leaders move school or join the
+# directory, and working them out scans every listed leader: keep them a while.
+PLACES_CACHE_KEY = "leaders:directory:places"
+PLACES_CACHE_SECONDS = 300
 
 
-def local_authority_choices():
-    """(code, name) of the local authorities where listed leaders work."""
-    return list(
-        LocalAuthority.objects.filter(schools__in=_listed_home_schools())
-        .distinct()
-        .order_by("name", "code")
-        .values_list("code", "name")
-    )
-
-
-def region_choices():
-    """The regions where listed leaders work, A to Z."""
-    return list(
-        _listed_home_schools()
-        .exclude(region="")
-        .order_by("region")
-        .values_list("region", flat=True)
-        .distinct()
-    )
+def place_choices():
+    """Where listed leaders work: (code, name) of local authorities, and regions, A to Z."""
+    places = cache.get(PLACES_CACHE_KEY)
+    if places is None:
+        homes = _public_leaders().filter(home_school__isnull=False)
+        local_authorities = list(
+            homes.exclude(home_school__local_authority=None)
+            .order_by("home_school__local_authority__name", "home_school__local_authority__code")
+            .values_list("home_school__local_authority__code", "home_school__local_authority__name")
+            .distinct()
+        )
+        regions = list(
+            homes.exclude(home_school__region="")
+            .order_by("home_school__region")
+            .values_list("home_school__region", flat=True)
+            .distinct()
+        )
+        places = (local_authorities, regions)
+        cache.set(PLACES_CACHE_KEY, places, PLACES_CACHE_SECONDS)
+    return places

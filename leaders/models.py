@@ -99,6 +99,8 @@ class Leader(TimestampedModel):
                 condition=Q(days_per_year__gte=0), name="leader_days_per_year_not_negative"
             ),
         ]
+        # Lists in name order (the directory, the admin) read this index and stop early.
+        indexes = [models.Index(fields=["full_name", "id"], name="leader_name_idx")]
 
     def __str__(self):
         return self.full_name

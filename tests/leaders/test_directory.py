@@ -1,10 +1,14 @@
 import re
 
 import pytest
+from django import forms
+from django.core.cache import cache
 from django.db import connection
+from django.test.html import parse_html
 from django.test.utils import CaptureQueriesContext
 
 from alliance_portal.schools.models import Phase
+from leaders.forms import PlainSelect
 from leaders.models import AreaOfExpertise, Designation
 from tests.factories import (
     AllianceFactory,
@@ -501,6 +505,8 @@ def populate(count):
 
 
 def queries_for(client, url, query=None):
+    """Queries for one page view, with nothing cached (the worst case)."""
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, query or {})
     assert response.status_code == 200
@@ -526,3 +532,23 @@ def test_it_uses_the_same_number_of_queries_whatever_the_number_of_leaders(clien
     assert counts_small == counts_large
     assert counts_small[0] <= 10
     assert counts_small[1] <= 4
+
+
+def test_it_remembers_where_leaders_work_between_visits(client):
+    populate(3)
+    cold = queries_for(client, DIRECTORY)
+
+    with CaptureQueriesContext(connection) as warm:
+        client.get(DIRECTORY)
+
+    assert len(warm) == cold - 2
+
+
+def test_its_fast_select_writes_the_same_html_as_djangos():
+    choices = [("", "Anywhere"), ("Group", [("a", "A & B"), ("b", "<B>")]), ("202", "Camden")]
+    attrs = {"id": "id_place", "class": "govuk-select"}
+
+    ours = PlainSelect(choices=choices).render("place", "b", attrs)
+    djangos = forms.Select(choices=choices).render("place", "b", attrs)
+
+    assert parse_html(ours) == parse_html(djangos)
