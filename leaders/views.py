@@ -1,7 +1,7 @@
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from alliance_portal.pages.models import RolePage
 from alliance_portal.pages.protection import protect_public_form
@@ -33,6 +33,7 @@ def _page_links(page, query):
     }
 
 
+@require_safe
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET)
     filters = form.filters
@@ -46,6 +47,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     return render(request, "leaders/directory.html", context)
 
 
+@require_safe
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     leader = get_object_or_404(listed_leaders(), pk=pk)
     return render(request, "leaders/detail.html", {"leader": leader})
@@ -66,6 +68,7 @@ def apply(request: HttpRequest) -> HttpResponse:
     return render(request, "leaders/apply.html", {"form": form, "roles": RolePage.objects.all()})
 
 
+@require_safe
 def apply_sent(request: HttpRequest) -> HttpResponse:
     sent = request.session.get(APPLICATION_SENT_KEY)
     if not sent:

@@ -5,7 +5,7 @@ from django.core import signing
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from alliance_portal.pages.protection import protect_public_form
 from alliance_portal.schools.models import School
@@ -39,7 +39,7 @@ STEP_URLS = {
 }
 
 
-@require_http_methods(["GET"])
+@require_safe
 def school_suggestions(request):
     """Schools matching what has been typed so far, for the search box's suggestions."""
     search = SchoolSearchForm(request.GET)
@@ -61,6 +61,7 @@ def _next(request, default):
     return redirect(default)
 
 
+@require_safe
 def start(request):
     kind = request.GET.get("designation", "")
     if kind in SupportRequest.DesignationSought.values:
@@ -182,6 +183,7 @@ def check(request):
     )
 
 
+@require_safe
 def sent(request):
     sent = request.session.get(SENT_KEY)
     if not sent:
@@ -196,6 +198,7 @@ def _tracked_request(token):
         raise Http404("No request matches this link.") from None
 
 
+@require_safe
 def track(request, token):
     try:
         support_request = _tracked_request(token)

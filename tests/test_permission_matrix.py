@@ -1,0 +1,136 @@
+"""Every URL of the portal, for every kind of visitor, for GET and POST.
+
+A new view fails `test_it_lists_every_url_in_the_matrix` until someone decides
+here who may reach it. The admin's own pages are covered by the admin tests;
+only its front door is listed here.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from requests.tracking import tracking_token
+from tests.factories import (
+    CoordinatorFactory,
+    DesignationFactory,
+    LeaderFactory,
+    SupportRequestFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "leader_a", "leader_b", "coordinator_x", "coordinator_y", "superuser"]
+STAFF = {"coordinator_x", "coordinator_y", "superuser"}
+
+
+def everyone(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def staff_only(status, otherwise):
+    return {role: status if role in STAFF else otherwise for role in ROLES}
+
+
+# name: (path, GET by role, POST by role). Public pages answer everyone alike;
+# a POST to a page that takes none is 405; forms re-show themselves with errors.
+MATRIX = {
+    "home": ("/", everyone(200), everyone(405)),
+    "pages:role": ("/roles/sle/", everyone(200), everyone(405)),
+    "pages:privacy": ("/privacy/", everyone(200), everyone(405)),
+    "pages:accessibility": ("/accessibility/", everyone(200), everyone(405)),
+    "pages:contact": ("/contact/", everyone(200), everyone(405)),
+    "pages:healthz": ("/healthz/", everyone(200), everyone(405)),
+    "leaders:directory": ("/leaders/", everyone(200), everyone(405)),
+    "leaders:detail": ("/leaders/{leader}/", everyone(200), everyone(405)),
+    "leaders:apply": ("/become-a-leader/", everyone(200), everyone(200)),
+    "leaders:apply-sent": ("/become-a-leader/sent/", everyone(302), everyone(405)),
+    "requests:start": ("/request-support/", everyone(200), everyone(405)),
+    "requests:school": ("/request-support/school/", everyone(200), everyone(200)),
+    "requests:school-by-hand": (
+        "/request-support/school/not-listed/",
+        everyone(200),
+        everyone(200),
+    ),
+    "requests:school-suggestions": (
+        "/request-support/school/suggestions/?q=oak",
+        everyone(200),
+        everyone(405),
+    ),
+    "requests:contact": ("/request-support/contact/", everyone(200), everyone(200)),
+    "requests:need": ("/request-support/need/", everyone(200), everyone(200)),
+    "requests:check": ("/request-support/check/", everyone(302), everyone(302)),
+    "requests:sent": ("/request-support/sent/", everyone(302), everyone(405)),
+    "requests:track": ("/track/{token}/", everyone(200), everyone(405)),
+    "requests:withdraw": ("/track/{token}/withdraw/", everyone(200), everyone(200)),
+    "admin:index": ("/admin/", staff_only(200, 302), staff_only(200, 302)),
+}
+
+
+def named_urls(resolver=None, namespace=""):
+    """Every named URL pattern outside the admin, as namespace:name."""
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from named_urls(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+@pytest.fixture
+def world():
+    leader_a = LeaderFactory(user=UserFactory(), public_profile_consent=True)
+    DesignationFactory(leader=leader_a)
+    LeaderFactory(user=UserFactory())
+    return {
+        "leader": leader_a.pk,
+        "token": tracking_token(SupportRequestFactory(status="matching")),
+    }
+
+
+@pytest.fixture
+def client_for():
+    users = {
+        "leader_a": lambda: LeaderFactory(user=UserFactory()).user,
+        "leader_b": lambda: LeaderFactory(user=UserFactory()).user,
+        "coordinator_x": lambda: CoordinatorFactory(),
+        "coordinator_y": lambda: CoordinatorFactory(),
+        "superuser": lambda: UserFactory(is_staff=True, is_superuser=True),
+    }
+
+    def make(role, *, enforce_csrf_checks=False):
+        client = Client(enforce_csrf_checks=enforce_csrf_checks)
+        if role != "anonymous":
+            client.force_login(users[role]())
+        return client
+
+    return make
+
+
+def test_it_lists_every_url_in_the_matrix():
+    assert set(named_urls()) | {"admin:index"} == set(MATRIX)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_it_answers_each_role_as_the_matrix_says(world, client_for, name, role):
+    path, expected_get, expected_post = MATRIX[name]
+    client = client_for(role)
+    url = path.format(**world)
+
+    assert client.get(url).status_code == expected_get[role], f"GET {url} as {role}"
+    assert client.post(url, {}).status_code == expected_post[role], f"POST {url} as {role}"
+
+
+@pytest.mark.parametrize(
+    "name", sorted(name for name, (_, _, post) in MATRIX.items() if 200 in post.values())
+)
+def test_it_refuses_a_form_post_without_the_csrf_token(world, client_for, name):
+    path, _, _ = MATRIX[name]
+    client = client_for("anonymous", enforce_csrf_checks=True)
+
+    response = client.post(path.format(**world), {})
+
+    assert response.status_code == 403
