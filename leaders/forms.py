@@ -6,8 +6,8 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from alliance_portal.pages.forms import AreaChoiceField, StepForm, validate_phone
 from alliance_portal.schools.models import Phase, School
-from requests.forms import AreaChoiceField, StepForm, validate_phone
 
 from . import directory
 from .models import AreaOfExpertise, Designation

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance_portal.notifications.services import email_queue
-from requests.services import alliance_for_local_authority
+from alliance_portal.schools.routing import alliance_for_local_authority
 
 from .models import LeaderApplication
 
@@ -78,11 +78,9 @@ def _queue_application_received(application):
         context=context,
         topic="application-received",
     )
-    coordinators = list(
-        application.alliance.coordinators.filter(is_active=True).values_list("email", flat=True)
-    )
+
     email_queue(
-        to=coordinators or [application.alliance.contact_email],
+        to=application.alliance.notification_emails(),
         template="application_received_coordinators",
         context=context,
         topic="application-received",

@@ -4,18 +4,21 @@ import datetime
 import re
 from decimal import Decimal
 
-from crispy_forms_gds.fields import DateInputField
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Field, Fieldset, Layout, Size
+from crispy_forms_gds.layout import Field, Fieldset, Layout
 from django import forms
 from django.utils import timezone
 
+from alliance_portal.pages.forms import (
+    AreaChoiceField,
+    OptionalDateField,
+    StepForm,
+    validate_phone,
+)
 from alliance_portal.schools.models import LocalAuthority, School
 from leaders.models import AreaOfExpertise
 
 from .models import Funding, SupportRequest
 
-UK_PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
 UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 
 CIRCUMSTANCES = [
@@ -25,39 +28,6 @@ CIRCUMSTANCES = [
     ("below_floor_standards", "Results below the expected standards"),
     ("other", "Something else"),
 ]
-
-
-class OptionalDateField(DateInputField):
-    """The GOV.UK date input (day, month, year boxes) with messages a person can act on."""
-
-    def __init__(self, **kwargs):
-        super().__init__(require_all_fields=False, **kwargs)
-        for part, name in zip(self.fields, ("day", "month", "year"), strict=True):
-            part.error_messages["incomplete"] = f"The date must include a {name}"
-            part.validators[0].message = "Enter the date using numbers, like 14 1 2027"
-
-    def compress(self, data_list):
-        try:
-            return super().compress(data_list)
-        except forms.ValidationError:
-            raise forms.ValidationError("Enter a real date, like 14 1 2027") from None
-
-
-class StepForm(forms.Form):
-    """A journey step: GOV.UK layout, our own <form> tag, errors in the summary."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper(self)
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True  # the template's own <form> has the token
-        self.helper.label_size = Size.SMALL
-        self.helper.legend_size = Size.SMALL
-
-
-def validate_phone(value):
-    if value and not UK_PHONE.match(value):
-        raise forms.ValidationError("Enter a telephone number, like 01632 960 001 or 07700 900 982")
 
 
 class SchoolSearchForm(StepForm):
@@ -79,7 +49,7 @@ class SchoolChoiceForm(StepForm):
 
     def clean_urn(self):
         urn = self.cleaned_data["urn"]
-        school = School.objects.filter(urn=urn).exclude(status=School.Status.CLOSED).first()
+        school = School.objects.open().filter(urn=urn).first()
         if school is None:
             raise forms.ValidationError(
                 "We could not find an open school with that URN. Search again, or tell us "
@@ -170,11 +140,6 @@ class ContactForm(StepForm):
         )
 
 
-class AreaChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, area):
-        return area.name
-
-
 class NeedForm(StepForm):
     areas_of_expertise = AreaChoiceField(
         label="What do you need help with?",
@@ -262,6 +227,12 @@ class NeedForm(StepForm):
         if start and start > timezone.localdate() + datetime.timedelta(days=730):
             raise forms.ValidationError("The start date must be within the next two years")
         return start
+
+    def clean_estimated_days(self):
+        days = self.cleaned_data["estimated_days"]
+        if days is not None and (days * 2) % 1:
+            raise forms.ValidationError("Enter whole or half days, like 10 or 7.5")
+        return days
 
     def clean(self):
         cleaned = super().clean()

@@ -11,7 +11,6 @@ from .forms import ContactForm, ManualSchoolForm, NeedForm, SchoolChoiceForm
 
 SESSION_KEY = "support_request_draft"
 SENT_KEY = "support_request_sent"
-NOT_STORED = {"csrfmiddlewaretoken", "website_address"}
 
 
 class Draft:
@@ -19,8 +18,14 @@ class Draft:
         self.session = session
         self.answers = session.get(SESSION_KEY, {})
 
-    def save(self, step, data):
-        self.answers[step] = {k: v for k, v in data.lists() if k not in NOT_STORED}
+    def save(self, step, form):
+        """Keep a valid step's answers as posted: only its own fields, nothing else sent."""
+        names = {form[name].html_name for name in form.fields}
+        self.answers[step] = {
+            key: values
+            for key, values in form.data.lists()
+            if key in names or key.rpartition("_")[0] in names  # date parts: field_0, _1, _2
+        }
         self.session[SESSION_KEY] = self.answers
 
     def data(self, step):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance_portal.notifications.services import email_queue
-from alliance_portal.schools.models import Alliance
+from alliance_portal.schools.routing import alliance_for_local_authority
 
 from .models import RequestEvent, SupportRequest
 from .tracking import tracking_url
@@ -98,24 +98,6 @@ def request_transition(*, support_request, to_status, actor=None, actor_label=""
     return event
 
 
-def alliance_for_local_authority(local_authority_id):
-    """The alliance that serves a local authority, and whether we fell back.
-
-    A school no alliance serves (or one typed in by hand without its local
-    authority) goes to the default alliance, flagged so a coordinator checks
-    it. Without a default alliance, the first alliance by name takes it.
-    """
-    if local_authority_id:
-        serving = Alliance.objects.filter(local_authorities=local_authority_id)
-        alliance = serving.order_by("name").first()
-        if alliance is not None:
-            return alliance, False
-    fallback = Alliance.objects.order_by("-is_default", "name").first()
-    if fallback is None:
-        raise ValidationError("No alliance has joined the portal yet, so requests cannot be sent.")
-    return fallback, True
-
-
 CIRCUMSTANCE_FLAGS = (
     "in_ofsted_category",
     "new_headteacher",
@@ -189,11 +171,8 @@ def _queue_request_received(support_request):
         context=context,
         topic="request-received",
     )
-    coordinators = list(
-        support_request.alliance.coordinators.filter(is_active=True).values_list("email", flat=True)
-    )
     email_queue(
-        to=coordinators or [support_request.alliance.contact_email],
+        to=support_request.alliance.notification_emails(),
         template="request_received_coordinators",
         context=context,
         topic="request-received",

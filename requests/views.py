@@ -1,10 +1,13 @@
 """Public views: a school asks for support and follows its request."""
 
+import functools
+
 from django.contrib import messages
 from django.core import signing
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from alliance_portal.pages.protection import protect_public_form
@@ -71,6 +74,7 @@ def start(request):
 
 @require_http_methods(["GET", "POST"])
 @protect_public_form("request-support")
+@never_cache
 def school(request):
     search = SchoolSearchForm(request.GET or None)
     results = []
@@ -83,7 +87,7 @@ def school(request):
         )
     choice = SchoolChoiceForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and choice.is_valid():
-        Draft(request.session).save("school", request.POST)
+        Draft(request.session).save("school", choice)
         return _next(request, "requests:contact")
     return render(
         request,
@@ -99,18 +103,21 @@ def school(request):
 
 @require_http_methods(["GET", "POST"])
 @protect_public_form("request-support")
+@never_cache
 def school_by_hand(request):
     return _step(request, "school", ManualSchoolForm, "requests/school_by_hand.html", "contact")
 
 
 @require_http_methods(["GET", "POST"])
 @protect_public_form("request-support")
+@never_cache
 def contact(request):
     return _step(request, "contact", ContactForm, "requests/contact.html", "need")
 
 
 @require_http_methods(["GET", "POST"])
 @protect_public_form("request-support")
+@never_cache
 def need(request):
     return _step(request, "need", NeedForm, "requests/need.html", "check")
 
@@ -120,7 +127,7 @@ def _step(request, step, form_class, template, next_step):
     if request.method == "POST":
         form = form_class(data=request.POST)
         if form.is_valid():
-            draft.save(step, request.POST)
+            draft.save(step, form)
             return _next(request, f"requests:{next_step}")
     else:
         stored = draft.data(step)
@@ -138,6 +145,7 @@ def _same_form(draft, step, form_class):
 
 @require_http_methods(["GET", "POST"])
 @protect_public_form("request-support")
+@never_cache
 def check(request):
     draft = Draft(request.session)
     missing, forms = draft.forms()
@@ -184,6 +192,7 @@ def check(request):
 
 
 @require_safe
+@never_cache
 def sent(request):
     sent = request.session.get(SENT_KEY)
     if not sent:
@@ -192,18 +201,31 @@ def sent(request):
 
 
 def _tracked_request(token):
+    """The request a tracking link names: 404 when the link was altered."""
     try:
         return request_for_token(token)
     except (signing.BadSignature, SupportRequest.DoesNotExist):
         raise Http404("No request matches this link.") from None
 
 
+def tracking_link(view):
+    """Answer an expired tracking link with the 410 page instead of running the view."""
+
+    @functools.wraps(view)
+    def wrapper(request, token, *args, **kwargs):
+        try:
+            return view(request, token, *args, **kwargs)
+        except LinkExpired:
+            return render(request, "requests/link_expired.html", status=410)
+
+    return wrapper
+
+
 @require_safe
+@never_cache
+@tracking_link
 def track(request, token):
-    try:
-        support_request = _tracked_request(token)
-    except LinkExpired:
-        return render(request, "requests/link_expired.html", status=410)
+    support_request = _tracked_request(token)
     deployment = (
         support_request.deployments.committed()
         .select_related("leader", "designation")
@@ -227,11 +249,10 @@ def track(request, token):
 
 @require_http_methods(["GET", "POST"])
 @protect_public_form("tracking")
+@never_cache
+@tracking_link
 def withdraw(request, token):
-    try:
-        support_request = _tracked_request(token)
-    except LinkExpired:
-        return render(request, "requests/link_expired.html", status=410)
+    support_request = _tracked_request(token)
     if not services.can_transition(support_request, SupportRequest.Status.WITHDRAWN):
         messages.info(request, "This request can no longer be withdrawn.")
         return redirect("requests:track", token=token)

@@ -107,6 +107,13 @@ class Alliance(TimestampedModel):
     def __str__(self):
         return self.name
 
+    def notification_emails(self):
+        """Where news for the alliance goes: its active coordinators, or its own address."""
+        coordinators = list(
+            self.coordinators.filter(is_active=True).values_list("email", flat=True)
+        )
+        return coordinators or [self.contact_email]
+
 
 class SchoolQuerySet(models.QuerySet):
     def open(self):

@@ -151,12 +151,21 @@ def test_it_sends_a_request_from_start_to_finish(
     assert OutboundEmail.objects.filter(status="sent").count() == 2
 
 
-def test_it_saves_the_request_when_the_mail_server_is_down(client, alliance, school, settings):
+def test_it_saves_the_request_when_the_mail_server_is_down(
+    client, alliance, school, settings, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
     answer_everything(client, school)
 
-    response = client.post("/request-support/check/", {"privacy_consent": "on"})
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post("/request-support/check/", {"privacy_consent": "on"})
+
+    assert callbacks, "the send was attempted after the commit"
+    assert (
+        OutboundEmail.objects.filter(status="queued", attempts=1).exclude(last_error="").count()
+        == 2
+    )
 
     assert response.status_code == 302
     assert SupportRequest.objects.count() == 1
@@ -368,3 +377,75 @@ def test_it_links_a_checkbox_group_error_to_its_first_box(client):
     assert 'href="#id_areas_of_expertise_1"' in page
     assert 'id="id_areas_of_expertise_1"' in page
     assert page.count("csrfmiddlewaretoken") == 1
+
+
+def test_it_returns_to_check_answers_after_changing_the_school(client, alliance, school, camden):
+    other = SchoolFactory(name="Regent Park Primary", local_authority=camden)
+    answer_everything(client, school)
+
+    response = client.post("/request-support/school/?q=Regent&change=1", {"urn": other.urn})
+
+    assert response.url == "/request-support/check/"
+    assert "Regent Park Primary" in client.get("/request-support/check/").content.decode()
+
+
+def test_it_keeps_the_results_when_no_school_was_chosen(client, school):
+    response = client.post("/request-support/school/?q=Primrose", {})
+
+    page = error_summary_links(response)
+    assert 'href="#id_urn"' in page
+    assert 'id="id_urn"' in page
+    assert "Primrose Hill Primary School" in page
+
+
+def test_it_keeps_only_the_steps_own_answers(client, alliance, camden, school):
+    client.post(
+        "/request-support/school/not-listed/",
+        {
+            "school_name": "Hillside Free School",
+            "postcode": "NW1 8JL",
+            "local_authority": camden.pk,
+            "urn": school.urn,
+            "is_staff": "1",
+        },
+    )
+
+    stored = client.session["support_request_draft"]["school"]
+    assert set(stored) == {"school_name", "postcode", "local_authority"}
+
+
+def test_it_keeps_the_date_parts_of_a_step(client):
+    client.post("/request-support/need/", need_answers())
+
+    stored = client.session["support_request_draft"]["need"]
+    assert {"preferred_start_0", "preferred_start_1", "preferred_start_2"} <= set(stored)
+
+
+def test_it_tells_browsers_not_to_keep_personal_pages(client, school):
+    client.post("/request-support/school/", {"urn": school.urn})
+
+    response = client.get("/request-support/contact/")
+
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_it_refuses_a_fraction_of_a_day_other_than_a_half(client):
+    response = client.post("/request-support/need/", need_answers(estimated_days="7.3"))
+
+    assert "Enter whole or half days" in error_summary_links(response)
+
+
+@pytest.mark.parametrize("phone", ["()()()()()", "12345", "+44 20 7946 0000 00 00"])
+def test_it_refuses_a_telephone_number_without_enough_digits(client, phone):
+    response = client.post("/request-support/contact/", contact_answers(contact_phone=phone))
+
+    assert "Enter a telephone number" in error_summary_links(response)
+
+
+def test_it_tells_a_school_which_answers_are_missing(client):
+    client.post("/request-support/contact/", contact_answers())
+
+    response = client.get("/request-support/check/", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/request-support/school/"
+    assert "Some answers are missing or need checking." in response.content.decode()

@@ -133,3 +133,36 @@ def test_it_does_not_withdraw_support_already_under_way(client):
     assert response.status_code == 302
     support_request.refresh_from_db()
     assert support_request.status == Status.IN_DELIVERY
+
+
+def test_it_tells_browsers_not_to_keep_the_tracking_page(client):
+    response = track(client, SupportRequestFactory())
+
+    assert "no-store" in response["Cache-Control"]
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_it_refuses_a_withdrawal_with_the_honeypot_filled_in(client):
+    support_request = SupportRequestFactory(status=Status.MATCHING)
+
+    response = client.post(
+        f"/track/{tracking_token(support_request)}/withdraw/",
+        {"reason": "Spam", "website_address": "http://spam.example"},
+    )
+
+    assert response.status_code == 400
+    support_request.refresh_from_db()
+    assert support_request.status == Status.MATCHING
+
+
+def test_it_limits_withdrawal_attempts_per_client(client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "tracking": (1, 3600)}
+    support_request = SupportRequestFactory(status=Status.MATCHING)
+    url = f"/track/{tracking_token(support_request)}/withdraw/"
+    client.post(url, {"reason": ""})
+
+    response = client.post(url, {"reason": "We found help."})
+
+    assert response.status_code == 429
+    support_request.refresh_from_db()
+    assert support_request.status == Status.MATCHING

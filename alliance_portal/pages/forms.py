@@ -1,0 +1,52 @@
+"""Form pieces every public form shares: the GOV.UK layout, phone numbers, dates."""
+
+import re
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Size
+from django import forms
+
+# A UK number: 10 to 11 digits (more with +44), spaces, dashes and brackets allowed.
+PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()-]+$")
+
+
+class StepForm(forms.Form):
+    """A journey step: GOV.UK layout, our own <form> tag, errors in the summary."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper(self)
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's own <form> has the token
+        self.helper.label_size = Size.SMALL
+        self.helper.legend_size = Size.SMALL
+
+
+def validate_phone(value):
+    digits = sum(character.isdigit() for character in value or "")
+    if value and (not PHONE_CHARACTERS.match(value) or not 10 <= digits <= 13):
+        raise forms.ValidationError("Enter a telephone number, like 01632 960 001 or 07700 900 982")
+
+
+class OptionalDateField(DateInputField):
+    """The GOV.UK date input (day, month, year boxes) with messages a person can act on."""
+
+    def __init__(self, **kwargs):
+        super().__init__(require_all_fields=False, **kwargs)
+        for part, name in zip(self.fields, ("day", "month", "year"), strict=True):
+            part.error_messages["incomplete"] = f"The date must include a {name}"
+            part.validators[0].message = "Enter the date using numbers, like 14 1 2027"
+
+    def compress(self, data_list):
+        try:
+            return super().compress(data_list)
+        except forms.ValidationError:
+            raise forms.ValidationError("Enter a real date, like 14 1 2027") from None
+
+
+class AreaChoiceField(forms.ModelMultipleChoiceField):
+    """Areas of expertise shown by name alone."""
+
+    def label_from_instance(self, area):
+        return area.name
