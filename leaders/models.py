@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from alliance_portal.schools.models import TimestampedModel
@@ -213,6 +214,15 @@ class Designation(TimestampedModel):
     @property
     def designating_body(self):
         return self.alliance.name if self.alliance_id else "National"
+
+    def review_overdue(self, today=None):
+        """True for an active designation whose review date has passed."""
+        today = today or timezone.localdate()
+        return (
+            self.status == self.Status.ACTIVE
+            and self.review_due_on is not None
+            and self.review_due_on < today
+        )
 
 
 class LeaderApplicationQuerySet(models.QuerySet):
