@@ -183,6 +183,9 @@ PORTAL_NAME = "Alliance Portal"
 # client address for rate limits is read from that many hops from the end.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# Open requests with no progress for this many days are closed by `manage.py lapse_requests`.
+REQUEST_LAPSE_DAYS = env.int("REQUEST_LAPSE_DAYS", default=60)
+
 # Rate limits per client: (attempts, per seconds).
 RATE_LIMITS = {
     "request-support": (env.int("RATE_LIMIT_REQUEST_SUPPORT", default=30), 3600),

@@ -5,6 +5,8 @@ all change a request's state through `request_transition`, so the rules live
 in one table and every change lands on the request's timeline.
 """
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -93,9 +95,39 @@ def request_transition(*, support_request, to_status, actor=None, actor_label=""
             locked.closed_reason = note
             fields.append("closed_reason")
     locked.save(update_fields=fields)
+    if to_status in NEEDS_REASON:
+        email_queue(
+            to=locked.contact_email,
+            template="request_closed_school",
+            context={"support_request": locked, "tracking_url": tracking_url(locked)},
+            topic="request-closed",
+        )
     # Keep the caller's instance in step with the database.
     support_request.refresh_from_db()
     return event
+
+
+def requests_to_lapse(*, days=None, now=None):
+    """Open requests nobody has moved on for `days` days (settings.REQUEST_LAPSE_DAYS)."""
+    days = settings.REQUEST_LAPSE_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    waiting = [status for status, targets in TRANSITIONS.items() if Status.LAPSED in targets]
+    return SupportRequest.objects.filter(status__in=waiting, status_changed_at__lt=cutoff)
+
+
+def requests_lapse(*, days=None, now=None):
+    """Close every request that has waited too long, each in its own transaction."""
+    days = settings.REQUEST_LAPSE_DAYS if days is None else days
+    closed = []
+    for support_request in requests_to_lapse(days=days, now=now).order_by("pk"):
+        request_transition(
+            support_request=support_request,
+            to_status=Status.LAPSED,
+            actor_label="Portal (no response)",
+            note=f"Closed after {days} days with no progress.",
+        )
+        closed.append(support_request)
+    return closed
 
 
 CIRCUMSTANCE_FLAGS = (
