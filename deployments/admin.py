@@ -1,17 +1,18 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from alliance_portal.accounts.admin_scoping import AllianceScopedHistoryAdmin, AllianceScopedInline
 
 from .models import Deployment, Objective
 
 
-class ObjectiveInline(admin.TabularInline):
+class ObjectiveInline(AllianceScopedInline, admin.TabularInline):
     model = Objective
     extra = 0
     fields = ["position", "description"]
 
 
 @admin.register(Deployment)
-class DeploymentAdmin(SimpleHistoryAdmin):
+class DeploymentAdmin(AllianceScopedHistoryAdmin):
     list_display = [
         "request",
         "school",

@@ -1,6 +1,12 @@
 from django.contrib import admin
 from django.db.models import Prefetch
-from simple_history.admin import SimpleHistoryAdmin
+
+from alliance_portal.accounts import scoping
+from alliance_portal.accounts.admin_scoping import (
+    AllianceScopedAdmin,
+    AllianceScopedHistoryAdmin,
+    AllianceScopedInline,
+)
 
 from .models import AreaOfExpertise, DeclaredConflict, Designation, Leader, LeaderApplication
 
@@ -13,7 +19,9 @@ class AreaOfExpertiseAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class DesignationInline(admin.TabularInline):
+class DesignationInline(AllianceScopedInline, admin.TabularInline):
+    """The designations the user may change: all for a superuser, their alliance's otherwise."""
+
     model = Designation
     fk_name = "leader"
     extra = 0
@@ -27,8 +35,43 @@ class DesignationInline(admin.TabularInline):
     ]
     autocomplete_fields = ["alliance", "national_support_school"]
 
+    def get_queryset(self, request):
+        return scoping.changeable_designations_for(request.user, super().get_queryset(request))
 
-class DeclaredConflictInline(admin.TabularInline):
+    def get_min_num(self, request, obj=None, **kwargs):
+        # A coordinator's new leader needs a designation from their alliance,
+        # or the leader would leave their sight on saving.
+        if obj is None and not scoping.sees_everything(request.user):
+            return 1
+        return super().get_min_num(request, obj, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(request, obj, validate_min=True, **kwargs)
+
+
+class NationalDesignationInline(admin.TabularInline):
+    """NLEs and NLGs, shown to coordinators for matching; only a superuser changes them."""
+
+    model = Designation
+    fk_name = "leader"
+    verbose_name_plural = "national designations"
+    fields = ["kind", "designated_on", "review_due_on", "status", "national_support_school"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(alliance__isnull=True)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DeclaredConflictInline(AllianceScopedInline, admin.TabularInline):
     model = DeclaredConflict
     extra = 0
     fields = ["school", "trust", "reason"]
@@ -36,7 +79,7 @@ class DeclaredConflictInline(admin.TabularInline):
 
 
 @admin.register(Leader)
-class LeaderAdmin(SimpleHistoryAdmin):
+class LeaderAdmin(AllianceScopedHistoryAdmin):
     list_display = [
         "full_name",
         "email",
@@ -53,8 +96,21 @@ class LeaderAdmin(SimpleHistoryAdmin):
     inlines = [DesignationInline, DeclaredConflictInline]
     show_full_result_count = False
 
+    def get_inlines(self, request, obj):
+        if scoping.sees_everything(request.user):
+            return self.inlines
+        return [DesignationInline, NationalDesignationInline, DeclaredConflictInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if scoping.sees_everything(request.user):
+            return fields
+        # Logins are the superuser's business (the user admin is theirs alone).
+        return ["user", *fields]
+
     def get_queryset(self, request):
         active = Designation.objects.filter(status=Designation.Status.ACTIVE).order_by("kind")
+        active = scoping.designations_for(request.user, active)
         return (
             super()
             .get_queryset(request)
@@ -69,7 +125,7 @@ class LeaderAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Designation)
-class DesignationAdmin(SimpleHistoryAdmin):
+class DesignationAdmin(AllianceScopedHistoryAdmin):
     list_display = [
         "leader",
         "kind",
@@ -96,7 +152,7 @@ class DesignationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DeclaredConflict)
-class DeclaredConflictAdmin(admin.ModelAdmin):
+class DeclaredConflictAdmin(AllianceScopedAdmin):
     list_display = ["leader", "school", "trust", "reason"]
     list_select_related = ["leader", "school", "trust"]
     search_fields = ["leader__full_name", "school__name", "trust__name"]
@@ -104,12 +160,13 @@ class DeclaredConflictAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeaderApplication)
-class LeaderApplicationAdmin(admin.ModelAdmin):
+class LeaderApplicationAdmin(AllianceScopedAdmin):
     """The review queue of expressions of interest from the public site.
 
     Applications arrive only through the public form, and what the applicant
-    said stays as they said it. A coordinator may correct the school or send
-    the application to another alliance.
+    said stays as they said it. A coordinator may correct the school; sending
+    the application to another alliance is for a superuser, as the alliance
+    scope offers a coordinator only their own.
     """
 
     list_display = ["full_name", "designation_sought", "alliance", "status", "created_at"]

@@ -1,10 +1,15 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from alliance_portal.accounts.admin_scoping import (
+    AllianceScopedAdmin,
+    AllianceScopedHistoryAdmin,
+    AllianceScopedInline,
+)
 
 from .models import ReferenceSequence, RequestEvent, SupportRequest
 
 
-class RequestEventInline(admin.TabularInline):
+class RequestEventInline(AllianceScopedInline, admin.TabularInline):
     model = RequestEvent
     extra = 0
     fields = ["created_at", "from_status", "to_status", "actor", "actor_label", "note"]
@@ -19,7 +24,7 @@ class RequestEventInline(admin.TabularInline):
 
 
 @admin.register(SupportRequest)
-class SupportRequestAdmin(SimpleHistoryAdmin):
+class SupportRequestAdmin(AllianceScopedHistoryAdmin):
     list_display = [
         "reference",
         "school_column",
@@ -122,7 +127,7 @@ class SupportRequestAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RequestEvent)
-class RequestEventAdmin(admin.ModelAdmin):
+class RequestEventAdmin(AllianceScopedAdmin):
     list_display = ["request", "from_status", "to_status", "actor", "created_at"]
     list_filter = ["to_status"]
     list_select_related = ["request", "actor"]

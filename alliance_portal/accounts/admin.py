@@ -19,6 +19,8 @@ class UserEditForm(UserChangeForm):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Accounts and their rights: for superusers only, whatever a group grants."""
+
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ["email"]
@@ -54,3 +56,18 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     ]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

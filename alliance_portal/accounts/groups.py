@@ -24,6 +24,8 @@ COORDINATOR_PERMISSIONS = {
     ("leaders", "leader"): EDIT,
     ("leaders", "designation"): EDIT,
     ("leaders", "declaredconflict"): EDIT,
+    # Applications arrive from the public site; coordinators review them.
+    ("leaders", "leaderapplication"): ("change", "view"),
     ("leaders", "areaofexpertise"): READ,
     ("schools", "school"): READ,
     ("schools", "alliance"): READ,

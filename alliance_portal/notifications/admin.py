@@ -6,7 +6,11 @@ from .models import OutboundEmail
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(admin.ModelAdmin):
-    """The outbox, read-only: emails are written by services and sent by the sender."""
+    """The outbox, read-only: emails are written by services and sent by the sender.
+
+    Superusers only: an email cannot be tied to one alliance reliably, so
+    coordinators do not see the outbox.
+    """
 
     list_display = [
         "to",
@@ -38,6 +42,12 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
     def has_add_permission(self, request):
         return False
 
@@ -48,7 +58,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         return False
 
     def has_send_permission(self, request):
-        return request.user.has_perm("notifications.change_outboundemail")
+        return request.user.is_superuser
 
     @admin.action(description="Send now", permissions=["send"])
     def send_now(self, request, queryset):

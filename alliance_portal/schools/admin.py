@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.db import models
 
+from alliance_portal.accounts.admin_scoping import AllianceScopedAdmin
+
 from .models import Alliance, LocalAuthority, Phase, School, Trust
 
 
@@ -31,7 +33,9 @@ class PhaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alliance)
-class AllianceAdmin(admin.ModelAdmin):
+class AllianceAdmin(AllianceScopedAdmin):
+    """A coordinator sees only their own alliance; the others are not there for them."""
+
     list_display = ["name", "contact_email", "contact_phone", "is_default"]
     list_filter = ["is_default"]
     search_fields = ["name", "slug", "contact_email"]

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Group
 
 from alliance_portal.accounts.models import User
 from tests.factories import AllianceFactory, CoordinatorFactory, UserFactory
@@ -31,3 +32,11 @@ def test_it_knows_a_coordinator_by_their_alliance():
 
     assert CoordinatorFactory(alliance=alliance).is_coordinator
     assert not UserFactory(is_staff=True).is_coordinator
+
+
+def test_it_keeps_the_coordinators_group_current_after_migrate():
+    group = Group.objects.get(name="Coordinators")
+
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert {"change_supportrequest", "change_leaderapplication", "view_school"} <= codenames
+    assert "delete_supportrequest" not in codenames

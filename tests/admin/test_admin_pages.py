@@ -22,7 +22,7 @@ def world():
     deployment.request.events.create(to_status="new", actor_label="The school")
     factories.TrustFactory()
     factories.CoordinatorFactory()
-    Group.objects.create(name="Coordinators")
+    Group.objects.get_or_create(name="Coordinators")
     OutboundEmail.objects.create(to="head@example.org", subject="Hello", body_text="Hi.")
     LeaderApplication.objects.create(
         full_name="Amira Khan",

@@ -11,8 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from alliance_portal.accounts.groups import ensure_coordinator_group
 from alliance_portal.notifications.models import OutboundEmail
 from leaders.models import LeaderApplication
+from requests.models import SupportRequest
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +78,25 @@ def test_it_keeps_the_changelist_within_budget_at_two_sizes(admin_client, model)
 
     assert small == large, f"{model._meta.label}: {small} queries for few rows, {large} for many"
     assert large <= BUDGET, f"{model._meta.label}: {large} queries"
+
+
+def test_it_keeps_a_coordinators_request_changelist_within_budget_at_two_sizes(client):
+    """The alliance scope is a filter on the same query, not a query per row."""
+    coordinator = factories.CoordinatorFactory()
+    coordinator.groups.add(ensure_coordinator_group())
+    client.force_login(coordinator)
+
+    def build(n):
+        for _ in range(n):
+            factories.SupportRequestFactory(alliance=coordinator.alliance)
+            factories.SupportRequestFactory()  # another alliance's, never shown
+
+    build(SMALL)
+    small = query_count(client, SupportRequest)
+    build(LARGE - SMALL)
+    response = client.get(reverse("admin:support_requests_supportrequest_changelist"))
+    assert response.context["cl"].result_count == LARGE
+    large = query_count(client, SupportRequest)
+
+    assert small == large, f"{small} queries for few rows, {large} for many"
+    assert large <= BUDGET, f"{large} queries"

@@ -243,15 +243,20 @@ def test_it_lets_the_coordinator_work_in_the_admin(demo_output, client):
     assert coordinator.is_coordinator
     assert coordinator.alliance.slug == "fleet-valley-alliance"
     assert list(coordinator.groups.values_list("name", flat=True)) == [COORDINATOR_GROUP_NAME]
-    reference = SupportRequest.objects.first().reference
-    listing = client.get("/admin/support_requests/supportrequest/")
-    assert listing.status_code == 200 and reference in listing.content.decode()
+    own = SupportRequest.objects.filter(alliance=coordinator.alliance).first().reference
+    other = SupportRequest.objects.exclude(alliance=coordinator.alliance).first().reference
+    listing = client.get("/admin/support_requests/supportrequest/").content.decode()
+    assert own in listing
+    assert other not in listing
 
 
 def test_it_lets_the_coordinator_open_a_request_its_deployment_and_leader(demo_output, client):
     login = world.COORDINATOR_LOGIN
     client.login(email=login.email, password=login.password)
-    deployment = Deployment.objects.select_related("request", "leader").filter(status=DS.AGREED)[0]
+    alliance = User.objects.get(email=login.email).alliance
+    deployment = Deployment.objects.select_related("request", "leader").filter(
+        status=DS.AGREED, request__alliance=alliance
+    )[0]
     pages = {
         f"/admin/support_requests/supportrequest/{deployment.request_id}/change/": (
             deployment.request.reference

@@ -1,0 +1,105 @@
+"""Admin mixins that apply the alliance scope (see `scoping`) to every page of a model.
+
+- lists, search, actions and autocomplete read `get_queryset`, narrowed here;
+- a change, history or delete page for an object outside the scope is a 404;
+- foreign key and many-to-many choices offer only what the user may see, so a
+  crafted POST naming another alliance's object fails form validation;
+- filters that would list other alliances' names are dropped.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
+
+from alliance_portal.schools.models import Alliance
+
+from . import scoping
+
+
+class ScopedChoicesMixin:
+    """Offer only in-scope objects as choices, for model admins and inlines alike."""
+
+    def get_field_queryset(self, db, db_field, request):
+        queryset = super().get_field_queryset(db, db_field, request)
+        model = db_field.remote_field.model
+        if not scoping.is_scoped(model):
+            return queryset
+        if queryset is None:
+            queryset = model._default_manager.using(db)
+        return scoping.visible(request.user, queryset)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        user = request.user
+        limited = db_field.remote_field.model is Alliance and not scoping.sees_everything(user)
+        if limited:
+            kwargs.setdefault("initial", scoping.alliance_id_of(user))
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if limited and field is not None:
+            # Their own alliance is the one choice; empty would mean national.
+            field.required = True
+        return field
+
+
+class AllianceScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    def get_queryset(self, request):
+        return scoping.visible(request.user, super().get_queryset(request))
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            # Outside the scope looks the same as not there at all.
+            raise Http404(f"No {self.opts.verbose_name} with this ID.")
+        return obj
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not scoping.can_change(request.user, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not scoping.can_change(request.user, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_list_filter(self, request):
+        filters = super().get_list_filter(request)
+        if scoping.sees_everything(request.user):
+            return filters
+        return [f for f in filters if not _names_an_alliance(f)]
+
+
+def _names_an_alliance(list_filter):
+    return isinstance(list_filter, str) and list_filter.split("__")[-1] == "alliance"
+
+
+class AllianceScopedHistoryAdmin(AllianceScopedAdmin, SimpleHistoryAdmin):
+    """The scope for models with django-simple-history, whose history views look up on their own."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not scoping.sees_everything(request.user):
+            # simple-history falls back to the history of objects it cannot find.
+            self.get_object(request, unquote(object_id))
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not scoping.sees_everything(request.user):
+            self.get_object(request, unquote(object_id))
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class AllianceScopedInline(ScopedChoicesMixin):
+    """An inline whose rows can be changed only when its parent can."""
+
+    def has_add_permission(self, request, obj=None):
+        return _parent_changeable(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return _parent_changeable(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return _parent_changeable(request, obj) and super().has_delete_permission(request, obj)
+
+
+def _parent_changeable(request, obj):
+    return obj is None or scoping.can_change(request.user, obj)
