@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from alliance_portal.notifications.services import email_queue
 from alliance_portal.schools.routing import alliance_for_local_authority
+from deployments.models import Deployment
 
 from .models import RequestEvent, SupportRequest
 from .tracking import tracking_url
@@ -96,6 +97,7 @@ def request_transition(*, support_request, to_status, actor=None, actor_label=""
             fields.append("closed_reason")
     locked.save(update_fields=fields)
     if to_status in NEEDS_REASON:
+        _cancel_open_deployments(locked)
         email_queue(
             to=locked.contact_email,
             template="request_closed_school",
@@ -105,6 +107,14 @@ def request_transition(*, support_request, to_status, actor=None, actor_label=""
     # Keep the caller's instance in step with the database.
     support_request.refresh_from_db()
     return event
+
+
+def _cancel_open_deployments(support_request):
+    """A request closed without support takes its open proposals and agreements with it."""
+    still_open = (Deployment.Status.PROPOSED, Deployment.Status.AGREED)
+    for deployment in support_request.deployments.filter(status__in=still_open):
+        deployment.status = Deployment.Status.CANCELLED
+        deployment.save(update_fields=["status", "updated_at"])
 
 
 def requests_to_lapse(*, days=None, now=None):

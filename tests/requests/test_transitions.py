@@ -4,7 +4,12 @@ import pytest
 
 from requests.models import RequestEvent, SupportRequest
 from requests.services import NEEDS_REASON, TRANSITIONS, TransitionError, request_transition
-from tests.factories import SupportRequestFactory, UserFactory
+from tests.factories import (
+    AgreedDeploymentFactory,
+    DeploymentFactory,
+    SupportRequestFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 Status = SupportRequest.Status
@@ -70,3 +75,17 @@ def test_it_keeps_the_reason_a_request_closed():
 
     assert support_request.closed_reason == "We found help locally."
     assert support_request.events.get().actor_label == "Head (school contact)"
+
+
+def test_it_cancels_open_proposals_and_agreements_when_a_request_closes():
+    proposed = DeploymentFactory(request__status=Status.AGREED)
+    support_request = proposed.request
+    agreed = AgreedDeploymentFactory(request=support_request)
+    declined = DeploymentFactory(request=support_request, status="declined")
+
+    request_transition(
+        support_request=support_request, to_status=Status.WITHDRAWN, note="Not needed now."
+    )
+
+    statuses = {d.pk: d.status for d in support_request.deployments.all()}
+    assert statuses == {proposed.pk: "cancelled", agreed.pk: "cancelled", declined.pk: "declined"}
