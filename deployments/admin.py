@@ -1,8 +1,29 @@
 from django.contrib import admin
+from django.urls import path
 
 from alliance_portal.accounts.admin_scoping import AllianceScopedHistoryAdmin, AllianceScopedInline
 
+from . import admin_views
 from .models import Deployment, Objective
+
+# Written only by deployments.services, through the buttons and forms above the form.
+WORKFLOW_FIELDS = [
+    "status",
+    "proposed_at",
+    "responded_at",
+    "decline_reason",
+    "decline_note",
+    "agreed_days",
+    "start_date",
+    "end_date",
+    "daily_rate",
+    "brokerage_fee",
+    "funding_source",
+    "signed_by",
+    "signed_at",
+    "agreed_at",
+    "completed_at",
+]
 
 
 class ObjectiveInline(AllianceScopedInline, admin.TabularInline):
@@ -27,7 +48,7 @@ class DeploymentAdmin(AllianceScopedHistoryAdmin):
     list_select_related = ["request__school", "leader", "designation"]
     search_fields = ["=request__reference", "leader__full_name", "request__school__name"]
     autocomplete_fields = ["request", "leader", "designation"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = [*WORKFLOW_FIELDS, "created_at", "updated_at"]
     inlines = [ObjectiveInline]
     show_full_result_count = False
     fieldsets = [
@@ -52,6 +73,35 @@ class DeploymentAdmin(AllianceScopedHistoryAdmin):
         ),
         ("Record", {"fields": ["created_at", "updated_at"]}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is None:
+            return fields
+        # Who is deployed for what is settled when the leader is proposed.
+        return ["request", "leader", "designation", *fields]
+
+    def get_urls(self):
+        def wrap(view):
+            def bound(request, object_id):
+                return view(request, self, object_id)
+
+            return self.admin_site.admin_view(bound)
+
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                f"<path:object_id>/{action}/",
+                wrap(getattr(admin_views, f"{action}_view")),
+                name=f"{prefix}_{action}",
+            )
+            for action in ("answer", "agree", "start", "complete")
+        ] + super().get_urls()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:
+            context.update(admin_views.brokering_context(self, request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="School", ordering="request__school__name")
     def school(self, deployment):

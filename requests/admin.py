@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.urls import path
 
 from alliance_portal.accounts.admin_scoping import (
     AllianceScopedAdmin,
@@ -6,13 +7,18 @@ from alliance_portal.accounts.admin_scoping import (
     AllianceScopedInline,
 )
 
+from . import admin_views
 from .models import ReferenceSequence, RequestEvent, SupportRequest
 
 
 class RequestEventInline(AllianceScopedInline, admin.TabularInline):
+    """The request's timeline, oldest first: when, from which state to which, who and why."""
+
     model = RequestEvent
+    verbose_name = "timeline entry"
+    verbose_name_plural = "timeline"
     extra = 0
-    fields = ["created_at", "from_status", "to_status", "actor", "actor_label", "note"]
+    fields = ["when", "from_state", "to_state", "who", "note"]
     readonly_fields = fields
     can_delete = False
 
@@ -20,7 +26,29 @@ class RequestEventInline(AllianceScopedInline, admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("request", "actor")
+        return super().get_queryset(request).select_related("actor").order_by("created_at", "pk")
+
+    @admin.display(description="When")
+    def when(self, event):
+        return event.created_at
+
+    @admin.display(description="From")
+    def from_state(self, event):
+        if not event.from_status:
+            return "(sent in)"
+        return event.get_from_status_display()
+
+    @admin.display(description="To")
+    def to_state(self, event):
+        if event.from_status == event.to_status:
+            return "(no change of state)"
+        return event.get_to_status_display()
+
+    @admin.display(description="Who")
+    def who(self, event):
+        if event.actor_id:
+            return event.actor.full_name or event.actor.email
+        return event.actor_label or "The portal"
 
 
 @admin.register(SupportRequest)
@@ -52,8 +80,10 @@ class SupportRequestAdmin(AllianceScopedHistoryAdmin):
         "contact_email",
     ]
     autocomplete_fields = ["school", "alliance", "areas_of_expertise"]
+    # The state changes only through the buttons above the form (request_transition).
     readonly_fields = [
         "reference",
+        "status",
         "status_changed_at",
         "privacy_consent_at",
         "closed_at",
@@ -118,6 +148,34 @@ class SupportRequestAdmin(AllianceScopedHistoryAdmin):
             },
         ),
     ]
+
+    def get_queryset(self, request):
+        # The change page's shortlist reads the school's trust, grid reference and
+        # phase. Joined here, the changelist takes these joins instead of
+        # list_select_related, so they include its columns too.
+        return super().get_queryset(request).select_related("school__phase", "alliance")
+
+    def get_urls(self):
+        def wrap(view):
+            def bound(request, object_id):
+                return view(request, self, object_id)
+
+            return self.admin_site.admin_view(bound)
+
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                f"<path:object_id>/{action}/",
+                wrap(getattr(admin_views, f"{action}_view")),
+                name=f"{prefix}_{action}",
+            )
+            for action in ("transition", "propose")
+        ] + super().get_urls()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:
+            context.update(admin_views.brokering_context(self, request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="School", ordering="school__name")
     def school_column(self, support_request):

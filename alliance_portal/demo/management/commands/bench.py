@@ -34,6 +34,7 @@ from alliance_portal.accounts.models import User
 from alliance_portal.demo import load
 from alliance_portal.demo.bench import (
     Measurement,
+    counting_queries,
     ensure_postgres_database,
     format_table,
     measure,
@@ -41,6 +42,8 @@ from alliance_portal.demo.bench import (
 from alliance_portal.demo.register_file import fake_register_rows, write_register_csv
 from alliance_portal.notifications.models import OutboundEmail
 from alliance_portal.schools.models import School
+from deployments.matching import shortlist
+from deployments.services import PROPOSABLE_REQUEST_STATUSES
 from leaders.directory import directory_leaders, listed_leaders
 from leaders.models import AreaOfExpertise
 from requests.models import SupportRequest
@@ -99,6 +102,7 @@ class Command(BaseCommand):
                 results += self.bench_import_in_scratch_database(options)
             if part in ("all", "pages"):
                 results += self.bench_admin_pages(options)
+                results += self.bench_brokering(options)
                 results += self.bench_public_pages(options)
                 results.append(self.bench_request_journey(options))
             if part in ("all", "throughput"):
@@ -224,6 +228,76 @@ class Command(BaseCommand):
             )
         client.logout()  # leave no session row behind
         return results
+
+    # Brokering -----------------------------------------------------------
+
+    SHORTLIST_REQUESTS = 20
+
+    def bench_brokering(self, options):
+        """The shortlist, and the request's change page that shows it, over ~20 requests.
+
+        The requests are open ones a coordinator would match (triaged or
+        finding a leader, with a school from the register), spread over the
+        data set. Each is timed once, after one untimed pass over all of them.
+        """
+        open_ones = SupportRequest.objects.filter(
+            status__in=PROPOSABLE_REQUEST_STATUSES, school__isnull=False
+        )
+        total = open_ones.count()
+        if not total:
+            raise CommandError("No triaged or matching request: is the data set complete?")
+        step = max(1, total // self.SHORTLIST_REQUESTS)
+        ids = list(open_ones.order_by("pk").values_list("pk", flat=True)[::step])
+        requests = list(
+            SupportRequest.objects.filter(pk__in=ids[: self.SHORTLIST_REQUESTS])
+            .select_related("school__phase")
+            .order_by("pk")
+        )
+        considered = []
+
+        def rank(support_request):
+            considered.append(shortlist(support_request).considered)
+
+        matching = self._time_each(requests, rank, "shortlist for a request (20 best, reasons)")
+        matching.note = (
+            f"{len(requests)} requests; {min(considered):,} to {max(considered):,} leaders "
+            "considered each (the alliance's and the national ones)"
+        )
+
+        superuser = User.objects.filter(email=BENCH_ADMIN_EMAIL).first()
+        if superuser is None:
+            superuser = User.objects.create_superuser(BENCH_ADMIN_EMAIL, None)
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(superuser)
+
+        def open_change_page(support_request):
+            url = reverse("admin:support_requests_supportrequest_change", args=[support_request.pk])
+            response = client.get(url, secure=True)
+            if response.status_code != 200 or b'id="shortlist"' not in response.content:
+                raise CommandError(f"{url} answered {response.status_code} without a shortlist")
+
+        page = self._time_each(
+            requests, open_change_page, "admin request change page with its shortlist"
+        )
+        page.note = f"superuser; the same {len(requests)} requests, timeline and shortlist"
+        client.logout()  # leave no session row behind
+        return [matching, page]
+
+    @staticmethod
+    def _time_each(items, run, operation):
+        """One untimed pass, then each item timed once; queries are the most any item took."""
+        for item in items:
+            run(item)
+        result = Measurement(operation)
+        most_queries = 0
+        for item in items:
+            with counting_queries() as counter:
+                started = time.perf_counter()
+                run(item)
+                result.times_ms.append((time.perf_counter() - started) * 1000)
+            most_queries = max(most_queries, counter.count)
+        result.queries = most_queries
+        return result
 
     # Public pages --------------------------------------------------------
 

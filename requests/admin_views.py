@@ -1,0 +1,207 @@
+"""Brokering on a support request's admin page: its next states and the shortlist.
+
+The change page offers the moves a coordinator makes by hand (triage, start
+matching, close without support) and the ranked shortlist with a "Propose"
+button per leader. Each button posts to one of the views below, which the
+request's ModelAdmin mounts under its own URLs (`get_urls`, wrapped in
+`admin_site.admin_view`). The views look the request up through the admin's
+`get_object`, so another alliance's request is a 404, refuse users without
+change permission (403), and write only through the services.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from alliance_portal.accounts import scoping
+from deployments.matching import shortlist
+from deployments.services import PROPOSABLE_REQUEST_STATUSES, deployment_propose
+from leaders.models import Designation, Leader
+
+from .models import SupportRequest
+from .services import NEEDS_REASON, TRANSITIONS, request_transition
+
+Status = SupportRequest.Status
+
+# States a request reaches through another flow, never by a button of its own:
+# proposing a leader, the leader's answer, the agreement, the deployment's
+# start and completion (deployments.services).
+REACHED_THROUGH_DEPLOYMENTS = {
+    Status.PROPOSED,
+    Status.AGREED,
+    Status.IN_DELIVERY,
+    Status.COMPLETED,
+}
+
+# The button for each state a coordinator moves a request to by hand.
+STEP_LABELS = {
+    Status.TRIAGED: "Mark as triaged",
+    Status.MATCHING: "Start matching",
+    Status.EVALUATED: "Mark as evaluated",
+    Status.DECLINED: "Decline with reason",
+    Status.NO_MATCH: "No match found",
+    Status.WITHDRAWN: "Withdrawn by the school",
+    Status.LAPSED: "Close as lapsed",
+}
+
+# The order the buttons appear in: moving on first, closing after.
+STEP_ORDER = list(STEP_LABELS)
+
+SHOW_EXCLUDED_PARAM = "show_excluded"
+
+
+def manual_steps(status):
+    """The states a coordinator may move a request in `status` to from its admin page.
+
+    From TRANSITIONS, less the states other flows own. A proposed request goes
+    back to matching only when the leader declines (record their answer on
+    the deployment), so that move is not offered here either.
+    """
+    allowed = {
+        to_status
+        for to_status in TRANSITIONS[Status(status)]
+        if not _owned_by_deployments(status, to_status)
+    }
+    return [
+        {
+            "to_status": to_status,
+            "label": STEP_LABELS[to_status],
+            "needs_reason": to_status in NEEDS_REASON,
+        }
+        for to_status in STEP_ORDER
+        if to_status in allowed
+    ]
+
+
+def _owned_by_deployments(from_status, to_status):
+    """Whether another flow makes this move (the buttons never do)."""
+    if to_status in REACHED_THROUGH_DEPLOYMENTS:
+        return True
+    return from_status == Status.PROPOSED and to_status == Status.MATCHING
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(choices=Status.choices)
+    note = forms.CharField(required=False, max_length=2000)
+
+
+class ProposeForm(forms.Form):
+    leader = forms.ModelChoiceField(queryset=Leader.objects.none())
+    designation = forms.ModelChoiceField(queryset=Designation.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = scoping.leaders_for(user)
+        self.fields["designation"].queryset = scoping.designations_for(user)
+
+
+def brokering_context(model_admin, request, support_request):
+    """What the request's change page shows above its form: next steps, deployments, shortlist."""
+    can_change = model_admin.has_change_permission(request, support_request)
+    show_excluded = request.GET.get(SHOW_EXCLUDED_PARAM) == "1"
+    result = None
+    if support_request.status in PROPOSABLE_REQUEST_STATUSES:
+        # Computed once per page view; the school and its phase come with the request.
+        result = shortlist(support_request, include_excluded=show_excluded)
+    return {
+        "can_broker": can_change,
+        "next_steps": manual_steps(support_request.status) if can_change else [],
+        "transition_url": _url(support_request, "transition"),
+        "propose_url": _url(support_request, "propose"),
+        "deployments": list(
+            support_request.deployments.select_related("leader", "designation").order_by(
+                "created_at", "pk"
+            )
+        ),
+        "shortlist": result,
+        "show_excluded": show_excluded,
+        "show_excluded_param": SHOW_EXCLUDED_PARAM,
+    }
+
+
+@require_POST
+def transition_view(request, model_admin, object_id):
+    support_request = _changeable_request(model_admin, request, object_id)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the state to move the request to.")
+        return _back_to(support_request)
+    to_status = Status(form.cleaned_data["to_status"])
+    if _owned_by_deployments(support_request.status, to_status):
+        messages.error(
+            request,
+            f"Request {support_request.reference} moves to {to_status.label.lower()} only "
+            "through its deployment: propose a leader from the shortlist, or record the "
+            "leader's answer, the agreement, the start or the completion on the deployment.",
+        )
+        return _back_to(support_request)
+    try:
+        request_transition(
+            support_request=support_request,
+            to_status=to_status,
+            actor=request.user,
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as error:
+        messages.error(request, _message(error))
+    else:
+        messages.success(
+            request,
+            f"Request {support_request.reference} is now "
+            f"{support_request.get_status_display().lower()}.",
+        )
+    return _back_to(support_request)
+
+
+@require_POST
+def propose_view(request, model_admin, object_id):
+    support_request = _changeable_request(model_admin, request, object_id)
+    form = ProposeForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, "Choose a leader from the shortlist to propose.")
+        return _back_to(support_request)
+    leader = form.cleaned_data["leader"]
+    try:
+        deployment = deployment_propose(
+            support_request=support_request,
+            leader=leader,
+            designation=form.cleaned_data["designation"],
+            actor=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, _message(error))
+        return _back_to(support_request)
+    messages.success(
+        request,
+        f"Proposed {leader} ({deployment.designation.kind}) for request "
+        f"{support_request.reference}; an email asks them to accept or decline. "
+        "Record their answer here if they give it to you.",
+    )
+    return HttpResponseRedirect(
+        reverse("admin:deployments_deployment_change", args=[deployment.pk])
+    )
+
+
+def _changeable_request(model_admin, request, object_id):
+    """The request if the user may change it: another alliance's is a 404, too little rights 403."""
+    support_request = model_admin.get_object(request, unquote(object_id))
+    if not model_admin.has_change_permission(request, support_request):
+        raise PermissionDenied
+    return support_request
+
+
+def _url(support_request, action):
+    return reverse(f"admin:support_requests_supportrequest_{action}", args=[support_request.pk])
+
+
+def _back_to(support_request):
+    return HttpResponseRedirect(_url(support_request, "change"))
+
+
+def _message(error):
+    """A ValidationError as one sentence or more, whether keyed by field or not."""
+    return " ".join(error.messages)
