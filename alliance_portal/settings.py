@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "alliance_portal.pages",
     "alliance_portal.demo",
     "alliance_portal.notifications",
+    "alliance_portal.reports",
     "leaders",
     "requests.apps.SupportRequestsConfig",
     "deployments",

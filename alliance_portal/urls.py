@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("alliance_portal.pages.urls")),
     path("", include("leaders.urls")),
     path("", include("requests.urls")),
+    path("admin/dashboard/", include("alliance_portal.reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from alliance_portal.accounts.admin_scoping import AllianceScopedHistoryAdmin, AllianceScopedInline
+from alliance_portal.reports.admin_exports import ExportMixin
 
 from . import admin_views
 from .models import Deployment, Objective
@@ -33,7 +34,7 @@ class ObjectiveInline(AllianceScopedInline, admin.TabularInline):
 
 
 @admin.register(Deployment)
-class DeploymentAdmin(AllianceScopedHistoryAdmin):
+class DeploymentAdmin(ExportMixin, AllianceScopedHistoryAdmin):
     list_display = [
         "request",
         "school",

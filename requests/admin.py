@@ -6,6 +6,7 @@ from alliance_portal.accounts.admin_scoping import (
     AllianceScopedHistoryAdmin,
     AllianceScopedInline,
 )
+from alliance_portal.reports.admin_exports import ExportMixin
 
 from . import admin_views
 from .models import ReferenceSequence, RequestEvent, SupportRequest
@@ -52,7 +53,7 @@ class RequestEventInline(AllianceScopedInline, admin.TabularInline):
 
 
 @admin.register(SupportRequest)
-class SupportRequestAdmin(AllianceScopedHistoryAdmin):
+class SupportRequestAdmin(ExportMixin, AllianceScopedHistoryAdmin):
     list_display = [
         "reference",
         "school_column",

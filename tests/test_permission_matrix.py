@@ -64,6 +64,7 @@ MATRIX = {
     "requests:track": ("/track/{token}/", everyone(200), everyone(405)),
     "requests:withdraw": ("/track/{token}/withdraw/", everyone(200), everyone(200)),
     "admin:index": ("/admin/", staff_only(200, 302), staff_only(200, 302)),
+    "reports:dashboard": ("/admin/dashboard/", staff_only(200, 302), staff_only(405, 302)),
 }
 
 

@@ -1,0 +1,60 @@
+"""The coordinators' dashboard, an admin page (wrapped in `admin.site.admin_view` in urls.py)."""
+
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+
+from alliance_portal.accounts import scoping
+
+from .charts import STATE_COLOURS, requests_per_month_svg
+from .dashboard import (
+    LIST_LIMIT,
+    PROPOSAL_WAITING_DAYS,
+    TRIAGE_WAITING_WORKING_DAYS,
+    dashboard_figures,
+)
+
+
+def _chosen_alliance(request, alliances):
+    """The `?alliance=<id>` a superuser picked, if it names an alliance; else None."""
+    try:
+        chosen = int(request.GET.get("alliance", ""))
+    except ValueError:
+        return None
+    return next((alliance for alliance in alliances if alliance.pk == chosen), None)
+
+
+@require_GET
+def dashboard(request):
+    user = request.user
+    if scoping.sees_everything(user):
+        # A superuser sees every alliance, or picks one.
+        alliances = list(scoping.alliances_for(user).order_by("name"))
+        alliance = _chosen_alliance(request, alliances)
+        figures = dashboard_figures(user, alliance_id=alliance.pk if alliance else None)
+    else:
+        # A coordinator sees their own alliance whatever the query string says.
+        alliances = []
+        alliance = user.alliance if scoping.alliance_id_of(user) is not None else None
+        figures = dashboard_figures(user)
+    request.current_app = admin.site.name
+    context = {
+        **admin.site.each_context(request),
+        "title": "Dashboard",
+        "subtitle": alliance.name if alliance else "All alliances",
+        "figures": figures,
+        "alliances": alliances,
+        "alliance": alliance,
+        "chart": requests_per_month_svg(figures.months),
+        "state_columns": [
+            (state.status, state.label, STATE_COLOURS[state.status]) for state in figures.states
+        ],
+        "month_rows": [
+            (month, [month.counts.get(state.status, 0) for state in figures.states])
+            for month in figures.months
+        ],
+        "triage_working_days": TRIAGE_WAITING_WORKING_DAYS,
+        "proposal_days": PROPOSAL_WAITING_DAYS,
+        "list_limit": LIST_LIMIT,
+    }
+    return TemplateResponse(request, "admin/reports/dashboard.html", context)
