@@ -75,6 +75,11 @@ class DeploymentAdmin(ExportMixin, AllianceScopedHistoryAdmin):
         ("Record", {"fields": ["created_at", "updated_at"]}),
     ]
 
+    def has_add_permission(self, request):
+        # A deployment starts as a proposal from the request's shortlist, through
+        # deployment_propose, so the checks, timeline and email always happen.
+        return False
+
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
         if obj is None:

@@ -1,5 +1,9 @@
+import datetime
+
 from django.contrib import admin
 from django.db.models import Prefetch
+from django.urls import path
+from django.utils import timezone
 
 from alliance_portal.accounts import scoping
 from alliance_portal.accounts.admin_scoping import (
@@ -8,7 +12,9 @@ from alliance_portal.accounts.admin_scoping import (
     AllianceScopedInline,
 )
 
+from . import admin_views
 from .models import AreaOfExpertise, DeclaredConflict, Designation, Leader, LeaderApplication
+from .reviews import WARNING_DAYS
 
 
 @admin.register(AreaOfExpertise)
@@ -124,6 +130,24 @@ class LeaderAdmin(AllianceScopedHistoryAdmin):
         return ", ".join(d.kind for d in leader.active_designation_list) or "None"
 
 
+class ReviewFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("due", "Due within 60 days")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        active = queryset.filter(status=Designation.Status.ACTIVE)
+        if self.value() == "overdue":
+            return active.filter(review_due_on__lt=today)
+        if self.value() == "due":
+            soon = today + datetime.timedelta(days=WARNING_DAYS)
+            return active.filter(review_due_on__gte=today, review_due_on__lte=soon)
+        return queryset
+
+
 @admin.register(Designation)
 class DesignationAdmin(AllianceScopedHistoryAdmin):
     list_display = [
@@ -131,10 +155,10 @@ class DesignationAdmin(AllianceScopedHistoryAdmin):
         "kind",
         "designating_body",
         "designated_on",
-        "review_due_on",
+        "review_due",
         "status",
     ]
-    list_filter = ["kind", "status", "alliance"]
+    list_filter = [ReviewFilter, "kind", "status", "alliance"]
     list_select_related = ["leader", "alliance"]
     search_fields = ["leader__full_name", "leader__email"]
     autocomplete_fields = ["leader", "alliance", "national_support_school"]
@@ -145,6 +169,13 @@ class DesignationAdmin(AllianceScopedHistoryAdmin):
     def get_queryset(self, request):
         # The leader's name is in every designation's label, autocomplete included.
         return super().get_queryset(request).select_related("leader", "alliance")
+
+    @admin.display(description="Review due", ordering="review_due_on")
+    def review_due(self, designation):
+        if designation.review_due_on is None:
+            return "-"
+        due = f"{designation.review_due_on:%d %b %Y}"
+        return f"{due} (overdue)" if designation.review_overdue() else due
 
     @admin.display(description="Designated by", ordering="alliance__name")
     def designating_body(self, designation):
@@ -218,6 +249,24 @@ class LeaderApplicationAdmin(AllianceScopedAdmin):
         ("Record", {"fields": ["privacy_consent_at", "created_at", "updated_at"]}),
     ]
     show_full_result_count = False
+
+    change_form_template = "admin/leaders/leaderapplication/change_form.html"
+
+    def get_urls(self):
+        def wrap(view):
+            def bound(request, object_id):
+                return view(request, self, object_id)
+
+            return self.admin_site.admin_view(bound)
+
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(f"<path:object_id>/{action}/", wrap(view), name=f"{prefix}_{action}")
+            for action, view in (
+                ("approve", admin_views.approve_view),
+                ("reject", admin_views.reject_view),
+            )
+        ] + super().get_urls()
 
     def has_add_permission(self, request):
         return False

@@ -1,6 +1,9 @@
-"""Writes to leader applications: the public "become a leader" form saves through here."""
+"""Writes to leader applications: submitted from the public form, decided in the admin."""
+
+import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -8,7 +11,7 @@ from django.utils import timezone
 from alliance_portal.notifications.services import email_queue
 from alliance_portal.schools.routing import alliance_for_local_authority
 
-from .models import LeaderApplication
+from .models import Designation, Leader, LeaderApplication
 
 
 @transaction.atomic
@@ -85,3 +88,93 @@ def _queue_application_received(application):
         context=context,
         topic="application-received",
     )
+
+
+# Designations are normally reviewed about four years on.
+SLE_REVIEW_PERIOD = datetime.timedelta(days=4 * 365 + 1)
+
+
+def _decided(application, *, status, actor, note):
+    application.status = status
+    application.decided_at = timezone.now()
+    application.decided_by = actor
+    application.decision_note = note
+    application.save(
+        update_fields=["status", "decided_at", "decided_by", "decision_note", "updated_at"]
+    )
+
+
+def _lock_undecided(application):
+    locked = LeaderApplication.objects.select_for_update().get(pk=application.pk)
+    if locked.status != LeaderApplication.Status.NEW:
+        raise ValidationError(
+            f"This application was already {locked.get_status_display().lower()}."
+        )
+    return locked
+
+
+@transaction.atomic
+def application_approve(*, application, actor, note=""):
+    """Designate the applicant: create (or update) their Leader and an active Designation.
+
+    A leader already known by the same email address is updated, not duplicated.
+    NLEs and NLGs are designated nationally, so an alliance cannot approve them
+    here. The applicant is emailed the decision.
+    """
+    application = _lock_undecided(application)
+    kind = application.designation_sought
+    if kind in Designation.NATIONAL_KINDS:
+        raise ValidationError(
+            f"{Designation.Kind(kind).label}s are designated nationally: record the "
+            "designation on the leader once it is confirmed, then reject or close this application."
+        )
+    leader = Leader.objects.filter(email__iexact=application.email).first() or Leader(
+        email=application.email
+    )
+    if (
+        leader.pk
+        and leader.designations.filter(kind=kind, status=Designation.Status.ACTIVE).exists()
+    ):
+        raise ValidationError(f"{leader.full_name} already holds an active {kind} designation.")
+    leader.full_name = application.full_name
+    leader.phone = application.phone or leader.phone
+    leader.job_title = application.current_role
+    leader.home_school = application.home_school or leader.home_school
+    leader.save()
+    leader.areas_of_expertise.add(*application.areas_of_expertise.all())
+    leader.phases.add(*application.phases.all())
+    today = timezone.localdate()
+    designation = Designation(
+        leader=leader,
+        kind=kind,
+        alliance=application.alliance,
+        designated_on=today,
+        review_due_on=today + SLE_REVIEW_PERIOD,
+    )
+    designation.full_clean()
+    designation.save()
+    _decided(application, status=LeaderApplication.Status.APPROVED, actor=actor, note=note)
+    email_queue(
+        to=application.email,
+        template="application_approved",
+        context={"application": application, "designation": designation},
+        topic="application-decided",
+    )
+    return designation
+
+
+@transaction.atomic
+def application_reject(*, application, actor, reason):
+    """Turn the application down with a reason the applicant is told."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Give the reason the applicant will be told.")
+    application = _lock_undecided(application)
+    _decided(application, status=LeaderApplication.Status.REJECTED, actor=actor, note=reason)
+    email_queue(
+        to=application.email,
+        template="application_rejected",
+        context={"application": application},
+        topic="application-decided",
+    )
+    return application

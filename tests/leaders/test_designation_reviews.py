@@ -106,3 +106,16 @@ def test_it_marks_an_active_designation_past_its_review_date(north):
     assert designation(north, "Ada Overdue", -1).review_overdue()
     assert not designation(north, "Ben Soon", 1).review_overdue()
     assert not designation(north, "Di Lapsed", -1, status="lapsed").review_overdue()
+
+
+def test_it_marks_overdue_reviews_in_the_admin(admin_client, north):
+    designation(north, "Ada Overdue", -3)
+    designation(north, "Ben Soon", 20)
+    designation(north, "Cy Later", 200)
+
+    overdue = admin_client.get("/admin/leaders/designation/?review=overdue").content.decode()
+    soon = admin_client.get("/admin/leaders/designation/?review=due").content.decode()
+
+    assert "Ada Overdue" in overdue and "(overdue)" in overdue
+    assert "Ben Soon" not in overdue and "Cy Later" not in overdue
+    assert "Ben Soon" in soon and "Ada Overdue" not in soon

@@ -1,0 +1,63 @@
+"""Deciding a leader application from its admin page: approve, or reject with a reason.
+
+The application's ModelAdmin mounts these under its own URLs. They find the
+application through the admin's `get_object` (another alliance's is a 404),
+refuse users without change permission (403), and write only through the
+services, which email the applicant.
+"""
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from .services import application_approve, application_reject
+
+
+def _changeable_application(model_admin, request, object_id):
+    application = model_admin.get_object(request, unquote(object_id))
+    if not model_admin.has_change_permission(request, application):
+        raise PermissionDenied
+    return application
+
+
+def _back(application):
+    return HttpResponseRedirect(
+        reverse("admin:leaders_leaderapplication_change", args=[application.pk])
+    )
+
+
+@require_POST
+def approve_view(request, model_admin, object_id):
+    application = _changeable_application(model_admin, request, object_id)
+    try:
+        designation = application_approve(
+            application=application, actor=request.user, note=request.POST.get("note", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"{designation.leader.full_name} is now designated {designation.kind}; "
+            "they have been emailed.",
+        )
+    return _back(application)
+
+
+@require_POST
+def reject_view(request, model_admin, object_id):
+    application = _changeable_application(model_admin, request, object_id)
+    try:
+        application_reject(
+            application=application, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"{application.full_name}'s application was rejected; they have been emailed."
+        )
+    return _back(application)
