@@ -103,6 +103,7 @@ class Command(BaseCommand):
             if part in ("all", "pages"):
                 results += self.bench_admin_pages(options)
                 results += self.bench_brokering(options)
+                results += self.bench_reports(options)
                 results += self.bench_public_pages(options)
                 results.append(self.bench_request_journey(options))
             if part in ("all", "throughput"):
@@ -202,11 +203,7 @@ class Command(BaseCommand):
     # Admin pages ---------------------------------------------------------
 
     def bench_admin_pages(self, options):
-        superuser = User.objects.filter(email=BENCH_ADMIN_EMAIL).first()
-        if superuser is None:
-            superuser = User.objects.create_superuser(BENCH_ADMIN_EMAIL, None)
-        client = Client(HTTP_HOST="localhost")
-        client.force_login(superuser)
+        client = self._superuser_client()
 
         results = []
         for model in sorted(admin.site._registry, key=lambda m: m._meta.label):
@@ -264,11 +261,7 @@ class Command(BaseCommand):
             "considered each (the alliance's and the national ones)"
         )
 
-        superuser = User.objects.filter(email=BENCH_ADMIN_EMAIL).first()
-        if superuser is None:
-            superuser = User.objects.create_superuser(BENCH_ADMIN_EMAIL, None)
-        client = Client(HTTP_HOST="localhost")
-        client.force_login(superuser)
+        client = self._superuser_client()
 
         def open_change_page(support_request):
             url = reverse("admin:support_requests_supportrequest_change", args=[support_request.pk])
@@ -282,6 +275,53 @@ class Command(BaseCommand):
         page.note = f"superuser; the same {len(requests)} requests, timeline and shortlist"
         client.logout()  # leave no session row behind
         return [matching, page]
+
+    # Dashboard and exports -----------------------------------------------
+
+    def bench_reports(self, options):
+        """The coordinators' dashboard, and exports of every request, as a superuser."""
+        client = self._superuser_client()
+
+        def fetch(url, *, stream=False):
+            def run():
+                response = client.get(url, secure=True)
+                if response.status_code != 200:
+                    raise CommandError(f"{url} answered {response.status_code}")
+                if stream:
+                    b"".join(response.streaming_content)
+
+            return run
+
+        requests = f"{SupportRequest.objects.count():,} requests"
+        exports = "/admin/support_requests/supportrequest/export"
+        results = [
+            measure(
+                "admin dashboard (all alliances)",
+                fetch("/admin/dashboard/"),
+                runs=options["runs"],
+                warmup=1,
+            ),
+            measure(
+                "export every request as CSV",
+                fetch(f"{exports}/csv/", stream=True),
+                runs=3,
+                note=requests,
+            ),
+            measure(
+                "export every request as Excel", fetch(f"{exports}/xlsx/"), runs=3, note=requests
+            ),
+        ]
+        client.logout()  # leave no session row behind
+        return results
+
+    @staticmethod
+    def _superuser_client():
+        superuser = User.objects.filter(email=BENCH_ADMIN_EMAIL).first()
+        if superuser is None:
+            superuser = User.objects.create_superuser(BENCH_ADMIN_EMAIL, None)
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(superuser)
+        return client
 
     @staticmethod
     def _time_each(items, run, operation):
