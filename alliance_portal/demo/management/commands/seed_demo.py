@@ -1,7 +1,7 @@
 """`manage.py seed_demo`: a demo world to click around in, or national-scale data to time.
 
-The generation lives in alliance_portal/demo (world.py, national.py); this
-command only reads options and prints what happened.
+The generation lives in alliance_portal/demo (world.py and the national
+package); this command only reads options and prints what happened.
 """
 
 import time
