@@ -16,7 +16,16 @@ pytestmark = [
 
 @pytest.mark.parametrize(
     "path",
-    ["/roles/nle/", "/roles/sle/", "/roles/lsg/", "/privacy/", "/accessibility/", "/contact/"],
+    [
+        "/roles/nle/",
+        "/roles/lle/",
+        "/roles/sle/",
+        "/roles/nlg/",
+        "/roles/lsg/",
+        "/privacy/",
+        "/accessibility/",
+        "/contact/",
+    ],
 )
 def test_it_has_no_accessibility_violations(live_server, page, axe_violations, path):
     AllianceFactory(name="Riverside Teaching Hub", website="https://riverside.example.org")

@@ -166,3 +166,30 @@ def test_the_search_box_suggests_schools_as_a_school_types(live_server, page, sc
     expect(option).to_have_count(1)
     assert option.get_attribute("value") == str(school.urn)
     assert option.get_attribute("label").startswith("Primrose Hill Primary School")
+
+
+def test_the_check_page_and_withdraw_page_with_errors_have_no_violations(
+    live_server, page, school, axe_violations
+):
+    page.goto(live_server.url + "/request-support/school/?q=Primrose")
+    page.get_by_label("Primrose Hill Primary School").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Full name").fill("Amira Khan")
+    page.get_by_label("Your role").fill("Headteacher")
+    page.get_by_label("Email address").fill("amira.khan@primrose.example.org")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Mathematics", exact=True).check()
+    page.get_by_label("What would you like to be different after the support?").fill("Fractions.")
+    page.get_by_role("button", name="Continue").click()
+
+    page.get_by_role("button", name="Send request").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("privacy notice")
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+
+    support_request = SupportRequestFactory(status=SupportRequest.Status.NEW)
+    page.goto(f"{live_server.url}/track/{tracking_token(support_request)}/withdraw/")
+    page.get_by_role("button", name="Withdraw request").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    violations = axe_violations()
+    assert violations == [], describe(violations)
