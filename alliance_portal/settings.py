@@ -144,7 +144,21 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+# Where nobody else is sent: staff land in the admin, leaders on /my/ (accounts.views.landing_url).
+LOGIN_REDIRECT_URL = "home"
+# Password reset and invitation links stay valid for five days (or until used).
+PASSWORD_RESET_TIMEOUT = 5 * 24 * 3600
+
+# Failed sign-ins, counted per account (email) and per client in the cache:
+# after LOGIN_SLOW_AFTER failures within LOGIN_FAILURE_WINDOW each attempt
+# waits LOGIN_SLOW_SECONDS after the last failure; after LOGIN_LOCK_AFTER the
+# account or client is locked for LOGIN_LOCK_SECONDS.
+LOGIN_SLOW_AFTER = env.int("LOGIN_SLOW_AFTER", default=5)
+LOGIN_SLOW_SECONDS = env.int("LOGIN_SLOW_SECONDS", default=30)
+LOGIN_LOCK_AFTER = env.int("LOGIN_LOCK_AFTER", default=10)
+LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=15 * 60)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
 
 # Security. Everything below is on whenever DEBUG is off; a proxy in front
 # terminates TLS and sets X-Forwarded-Proto (see README, "Deploying").
@@ -192,4 +206,6 @@ RATE_LIMITS = {
     "request-support": (env.int("RATE_LIMIT_REQUEST_SUPPORT", default=30), 3600),
     "become-a-leader": (env.int("RATE_LIMIT_BECOME_A_LEADER", default=10), 3600),
     "tracking": (env.int("RATE_LIMIT_TRACKING", default=20), 3600),
+    # Each reset request sends an email: keep strangers from flooding a mailbox.
+    "password-reset": (env.int("RATE_LIMIT_PASSWORD_RESET", default=5), 3600),
 }

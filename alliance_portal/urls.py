@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from alliance_portal.accounts import views as account_views
 from alliance_portal.pages import views as page_views
 
 admin.site.site_header = "Alliance Portal administration"
@@ -12,6 +13,9 @@ urlpatterns = [
     path("", include("alliance_portal.pages.urls")),
     path("", include("leaders.urls")),
     path("", include("requests.urls")),
+    path("accounts/", include("alliance_portal.accounts.urls")),
+    path("my/", include("leaders.portal")),
+    path("admin/login/", account_views.admin_login, name="admin-login"),
     path("admin/dashboard/", include("alliance_portal.reports.urls")),
     path("admin/", admin.site.urls),
 ]

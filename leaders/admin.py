@@ -1,6 +1,7 @@
 import datetime
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.urls import path
 from django.utils import timezone
@@ -11,6 +12,7 @@ from alliance_portal.accounts.admin_scoping import (
     AllianceScopedHistoryAdmin,
     AllianceScopedInline,
 )
+from alliance_portal.accounts.services import leader_invite
 
 from . import admin_views
 from .models import AreaOfExpertise, DeclaredConflict, Designation, Leader, LeaderApplication
@@ -100,7 +102,30 @@ class LeaderAdmin(AllianceScopedHistoryAdmin):
     autocomplete_fields = ["user", "home_school", "areas_of_expertise", "phases"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [DesignationInline, DeclaredConflictInline]
+    actions = ["invite_to_sign_in"]
     show_full_result_count = False
+
+    @admin.action(description="Invite to sign in", permissions=["change"])
+    def invite_to_sign_in(self, request, queryset):
+        changeable = scoping.changeable_leaders_for(request.user, queryset)
+        invited = refused = 0
+        for leader in changeable:
+            try:
+                leader_invite(leader=leader, actor=request.user)
+            except ValidationError as error:
+                refused += 1
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                invited += 1
+        skipped = queryset.count() - invited - refused
+        if invited:
+            self.message_user(request, f"Invitation sent to {invited} leader(s).", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} leader(s) not invited: only their designating alliance can invite them.",
+                messages.WARNING,
+            )
 
     def get_inlines(self, request, obj):
         if scoping.sees_everything(request.user):

@@ -32,6 +32,20 @@ def staff_only(status, otherwise):
     return {role: status if role in STAFF else otherwise for role in ROLES}
 
 
+def signed_in(status, anonymous=302):
+    return {role: anonymous if role == "anonymous" else status for role in ROLES}
+
+
+LEADERS = {"leader_a", "leader_b"}
+
+
+def leaders_only(status, otherwise=404):
+    return {
+        role: 302 if role == "anonymous" else status if role in LEADERS else otherwise
+        for role in ROLES
+    }
+
+
 # name: (path, GET by role, POST by role). Public pages answer everyone alike;
 # a POST to a page that takes none is 405; forms re-show themselves with errors.
 MATRIX = {
@@ -63,6 +77,34 @@ MATRIX = {
     "requests:sent": ("/request-support/sent/", everyone(302), everyone(405)),
     "requests:track": ("/track/{token}/", everyone(200), everyone(405)),
     "requests:withdraw": ("/track/{token}/withdraw/", everyone(200), everyone(200)),
+    "accounts:login": ("/accounts/login/", everyone(200), everyone(200)),
+    "accounts:logout": ("/accounts/logout/", everyone(405), everyone(302)),
+    "accounts:password-change": ("/accounts/password/change/", signed_in(200), signed_in(200)),
+    "accounts:password-change-done": (
+        "/accounts/password/change/done/",
+        signed_in(200),
+        signed_in(405),
+    ),
+    "accounts:password-reset": ("/accounts/password/reset/", everyone(200), everyone(200)),
+    "accounts:password-reset-done": (
+        "/accounts/password/reset/sent/",
+        everyone(200),
+        everyone(405),
+    ),
+    # A link that does not work says so; a working one is tested in tests/accounts.
+    "accounts:password-reset-confirm": (
+        "/accounts/password/reset/MQ/bad-token/",
+        everyone(200),
+        everyone(200),
+    ),
+    "accounts:password-reset-complete": (
+        "/accounts/password/reset/complete/",
+        everyone(200),
+        everyone(405),
+    ),
+    "accounts:invitation": ("/accounts/invitation/MQ/bad-token/", everyone(200), everyone(200)),
+    "portal:dashboard": ("/my/", leaders_only(200), leaders_only(405, otherwise=405)),
+    "admin-login": ("/admin/login/?next=/admin/", everyone(302), everyone(302)),
     "admin:index": ("/admin/", staff_only(200, 302), staff_only(200, 302)),
     "reports:dashboard": ("/admin/dashboard/", staff_only(200, 302), staff_only(405, 302)),
 }

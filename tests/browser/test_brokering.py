@@ -58,7 +58,7 @@ def test_a_coordinator_brokers_a_request_from_triage_to_agreement(live_server, p
     page.goto(live_server.url + "/admin/")
     page.locator("#id_username").fill(coordinator.email)
     page.locator("#id_password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Sign in").click()
 
     expect(page.locator("#site-name")).to_be_visible()
     page.goto(live_server.url + "/admin/support_requests/supportrequest/")

@@ -1,0 +1,79 @@
+"""A leader accepts their invitation, sets a password and finds their work, in a real browser."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from alliance_portal.accounts.services import leader_invite
+from alliance_portal.notifications.models import OutboundEmail
+from tests.browser.conftest import describe
+from tests.factories import (
+    CoordinatorFactory,
+    DeploymentFactory,
+    DesignationFactory,
+    LeaderFactory,
+    SupportRequestFactory,
+    UserFactory,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def leader():
+    leader = LeaderFactory(full_name="Amira Khan", email="amira.khan@primrose.example.org")
+    designation = DesignationFactory(leader=leader)
+    DeploymentFactory(
+        leader=leader,
+        designation=designation,
+        request=SupportRequestFactory(school__name="Oakfield Primary School"),
+    )
+    return leader
+
+
+def test_a_leader_accepts_the_invitation_and_sees_their_proposal(
+    live_server, page, leader, settings, axe_violations
+):
+    settings.SITE_URL = live_server.url
+    leader_invite(leader=leader, actor=CoordinatorFactory(full_name="Sam Patel"))
+    body = OutboundEmail.objects.get(topic="leader-invitation").body_text
+    link = re.search(r"http\S+/accounts/invitation/\S+/", body).group(0)
+
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set your password")
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+
+    page.get_by_label("Password", exact=True).fill("violet-kettle-umbrella")
+    page.get_by_label("Enter the password again").fill("violet-kettle-umbrella")
+    page.get_by_role("button", name="Set password").click()
+
+    expect(page).to_have_url(live_server.url + "/my/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your work")
+    expect(page.locator("main")).to_contain_text("Amira Khan")
+    expect(page.locator("main")).to_contain_text("Oakfield Primary School")
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+
+
+def test_the_sign_in_page_is_accessible_with_and_without_errors(live_server, page, axe_violations):
+    UserFactory(email="amira@example.org")
+    page.goto(live_server.url + "/accounts/login/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+
+    page.get_by_label("Email address").fill("amira@example.org")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("The email address or password is not right")
+    expect(page).to_have_title("Error: Sign in – Alliance Portal")
+    violations = axe_violations()
+    assert violations == [], describe(violations)
