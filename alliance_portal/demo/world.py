@@ -29,7 +29,8 @@ from alliance_portal.demo.national.places import (
 )
 from alliance_portal.schools.models import Alliance
 
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
+# Where the demo logins are used: coordinators land in the admin, the leader on /my/.
+ADMIN_URL = "http://127.0.0.1:8000/accounts/login/"
 
 # Invented alliances in real places; phone numbers are from Ofcom's drama ranges.
 DEMO_ALLIANCES = (
