@@ -6,14 +6,19 @@ own deployments. Someone signed in without a Leader record gets a 404.
 
 from decimal import Decimal
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
+from alliance_portal.pages.forms import StepForm
 from deployments.models import Deployment
+from deployments.services import deployment_answer
 
 from .models import Leader, academic_year_bounds
 
@@ -73,6 +78,77 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+class ProposalAnswerForm(StepForm):
+    answer = forms.ChoiceField(
+        label="Can you take this on?",
+        choices=[("accept", "Yes, I can take this on"), ("decline", "No, I cannot")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether you can take this on"},
+    )
+    reason = forms.ChoiceField(
+        label="If not, why not?",
+        choices=[("", "Choose a reason"), *Deployment.DeclineReason.choices],
+        required=False,
+        help_text="Only if you cannot take it on.",
+    )
+    note = forms.CharField(
+        label="Anything the coordinator should know",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        required=False,
+        help_text="Optional.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("answer") == "decline" and not cleaned.get("reason"):
+            self.add_error("reason", "Choose why you cannot take this on")
+        return cleaned
+
+
+def get_proposal_for_leader(request: HttpRequest, pk: int) -> Deployment:
+    """One of the signed-in leader's own proposals, or 404."""
+    return get_object_or_404(
+        Deployment.objects.select_related("request__school__local_authority", "request__alliance"),
+        pk=pk,
+        leader__user=request.user,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal(request: HttpRequest, pk: int) -> HttpResponse:
+    deployment = get_proposal_for_leader(request, pk)
+    waiting = deployment.status == Deployment.Status.PROPOSED and deployment.responded_at is None
+    form = ProposalAnswerForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and waiting and form.is_valid():
+        accepted = form.cleaned_data["answer"] == "accept"
+        try:
+            deployment_answer(
+                deployment=deployment,
+                accepted=accepted,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(
+                request,
+                "Thank you: the coordinator will be in touch to agree the details."
+                if accepted
+                else "Thank you for letting us know. The coordinator will look for someone else.",
+            )
+            return redirect("portal:dashboard")
+    return render(
+        request,
+        "leaders/portal/proposal.html",
+        {"deployment": deployment, "form": form, "waiting": waiting},
+    )
+
+
 urlpatterns = [
     path("", dashboard, name="dashboard"),
+    path("proposals/<int:pk>/", proposal, name="proposal"),
 ]

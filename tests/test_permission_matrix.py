@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from requests.tracking import tracking_token
 from tests.factories import (
     CoordinatorFactory,
+    DeploymentFactory,
     DesignationFactory,
     LeaderFactory,
     SupportRequestFactory,
@@ -37,6 +38,14 @@ def signed_in(status, anonymous=302):
 
 
 LEADERS = {"leader_a", "leader_b"}
+
+
+def owner_only(status):
+    """Leader A's own object: anyone else signed in gets a 404, a visitor the sign-in page."""
+    return {
+        role: status if role == "leader_a" else 302 if role == "anonymous" else 404
+        for role in ROLES
+    }
 
 
 def leaders_only(status, otherwise=404):
@@ -104,6 +113,11 @@ MATRIX = {
     ),
     "accounts:invitation": ("/accounts/invitation/MQ/bad-token/", everyone(200), everyone(200)),
     "portal:dashboard": ("/my/", leaders_only(200), leaders_only(405, otherwise=405)),
+    "portal:proposal": (
+        "/my/proposals/{proposal}/",
+        owner_only(200),
+        owner_only(200),
+    ),
     "admin-login": ("/admin/login/?next=/admin/", everyone(302), everyone(302)),
     "admin:index": ("/admin/", staff_only(200, 302), staff_only(200, 302)),
     "reports:dashboard": ("/admin/dashboard/", staff_only(200, 302), staff_only(405, 302)),
@@ -124,20 +138,26 @@ def named_urls(resolver=None, namespace=""):
 
 @pytest.fixture
 def world():
+    """What the URLs point at; leader A owns a proposal, leader B does not."""
     leader_a = LeaderFactory(user=UserFactory(), public_profile_consent=True)
-    DesignationFactory(leader=leader_a)
-    LeaderFactory(user=UserFactory())
+    designation = DesignationFactory(leader=leader_a)
+    leader_b = LeaderFactory(user=UserFactory())
+    proposal = DeploymentFactory(
+        leader=leader_a, designation=designation, request__status="proposed"
+    )
     return {
         "leader": leader_a.pk,
+        "proposal": proposal.pk,
         "token": tracking_token(SupportRequestFactory(status="matching")),
+        "users": {"leader_a": leader_a.user, "leader_b": leader_b.user},
     }
 
 
 @pytest.fixture
-def client_for():
+def client_for(world):
     users = {
-        "leader_a": lambda: LeaderFactory(user=UserFactory()).user,
-        "leader_b": lambda: LeaderFactory(user=UserFactory()).user,
+        "leader_a": lambda: world["users"]["leader_a"],
+        "leader_b": lambda: world["users"]["leader_b"],
         "coordinator_x": lambda: CoordinatorFactory(),
         "coordinator_y": lambda: CoordinatorFactory(),
         "superuser": lambda: UserFactory(is_staff=True, is_superuser=True),

@@ -30,7 +30,7 @@ def leader():
     DeploymentFactory(
         leader=leader,
         designation=designation,
-        request=SupportRequestFactory(school__name="Oakfield Primary School"),
+        request=SupportRequestFactory(school__name="Oakfield Primary School", status="proposed"),
     )
     return leader
 
@@ -56,6 +56,21 @@ def test_a_leader_accepts_the_invitation_and_sees_their_proposal(
     expect(page.get_by_role("heading", level=1)).to_have_text("Your work")
     expect(page.locator("main")).to_contain_text("Amira Khan")
     expect(page.locator("main")).to_contain_text("Oakfield Primary School")
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.get_by_role("link", name="Oakfield Primary School").click()
+    page.get_by_label("No, I cannot").check()
+    page.get_by_role("button", name="Send your answer").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose why")
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+
+    page.get_by_label("Yes, I can take this on").check()
+    page.get_by_role("button", name="Send your answer").click()
+    expect(page).to_have_url(live_server.url + "/my/")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("will be in touch")
     violations = axe_violations()
     assert violations == [], describe(violations)
 
