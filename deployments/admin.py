@@ -1,7 +1,10 @@
 from django.contrib import admin
-from django.urls import path
 
-from alliance_portal.accounts.admin_scoping import AllianceScopedHistoryAdmin, AllianceScopedInline
+from alliance_portal.accounts.admin_scoping import (
+    AllianceScopedHistoryAdmin,
+    AllianceScopedInline,
+    ObjectActionsMixin,
+)
 from alliance_portal.reports.admin_exports import ExportMixin
 
 from . import admin_views
@@ -34,7 +37,7 @@ class ObjectiveInline(AllianceScopedInline, admin.TabularInline):
 
 
 @admin.register(Deployment)
-class DeploymentAdmin(ExportMixin, AllianceScopedHistoryAdmin):
+class DeploymentAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmin):
     list_display = [
         "request",
         "school",
@@ -87,22 +90,12 @@ class DeploymentAdmin(ExportMixin, AllianceScopedHistoryAdmin):
         # Who is deployed for what is settled when the leader is proposed.
         return ["request", "leader", "designation", *fields]
 
-    def get_urls(self):
-        def wrap(view):
-            def bound(request, object_id):
-                return view(request, self, object_id)
-
-            return self.admin_site.admin_view(bound)
-
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
-        return [
-            path(
-                f"<path:object_id>/{action}/",
-                wrap(getattr(admin_views, f"{action}_view")),
-                name=f"{prefix}_{action}",
-            )
-            for action in ("answer", "agree", "start", "complete")
-        ] + super().get_urls()
+    object_actions = {
+        "answer": admin_views.answer_view,
+        "agree": admin_views.agree_view,
+        "start": admin_views.start_view,
+        "complete": admin_views.complete_view,
+    }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:

@@ -8,12 +8,13 @@ is a 404), needs change permission (403 otherwise) and writes through
 """
 
 from django.contrib import messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+
+from alliance_portal.accounts.admin_scoping import changeable_object
 
 from . import services
 from .admin_forms import AgreementForm, AnswerForm
@@ -45,7 +46,7 @@ def brokering_context(model_admin, request, deployment):
 
 @require_POST
 def answer_view(request, model_admin, object_id):
-    deployment = _changeable_deployment(model_admin, request, object_id)
+    deployment = changeable_object(model_admin, request, object_id)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Say whether the leader accepted or declined.")
@@ -78,7 +79,7 @@ def answer_view(request, model_admin, object_id):
 
 @require_POST
 def agree_view(request, model_admin, object_id):
-    deployment = _changeable_deployment(model_admin, request, object_id)
+    deployment = changeable_object(model_admin, request, object_id)
     form = AgreementForm(request.POST, deployment=deployment)
     if form.is_valid():
         try:
@@ -107,7 +108,7 @@ def agree_view(request, model_admin, object_id):
 
 @require_POST
 def start_view(request, model_admin, object_id):
-    deployment = _changeable_deployment(model_admin, request, object_id)
+    deployment = changeable_object(model_admin, request, object_id)
     return _apply(
         request,
         deployment,
@@ -119,7 +120,7 @@ def start_view(request, model_admin, object_id):
 
 @require_POST
 def complete_view(request, model_admin, object_id):
-    deployment = _changeable_deployment(model_admin, request, object_id)
+    deployment = changeable_object(model_admin, request, object_id)
     return _apply(
         request,
         deployment,
@@ -136,14 +137,6 @@ def _apply(request, deployment, service, success):
     else:
         messages.success(request, success)
     return _back_to(deployment)
-
-
-def _changeable_deployment(model_admin, request, object_id):
-    """The deployment if the user may change it: another alliance's is a 404, too few rights 403."""
-    deployment = model_admin.get_object(request, unquote(object_id))
-    if not model_admin.has_change_permission(request, deployment):
-        raise PermissionDenied
-    return deployment
 
 
 def _url(deployment, action):

@@ -3,7 +3,6 @@ import datetime
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.urls import path
 from django.utils import timezone
 
 from alliance_portal.accounts import scoping
@@ -11,6 +10,7 @@ from alliance_portal.accounts.admin_scoping import (
     AllianceScopedAdmin,
     AllianceScopedHistoryAdmin,
     AllianceScopedInline,
+    ObjectActionsMixin,
 )
 from alliance_portal.accounts.services import leader_invite
 
@@ -216,7 +216,7 @@ class DeclaredConflictAdmin(AllianceScopedAdmin):
 
 
 @admin.register(LeaderApplication)
-class LeaderApplicationAdmin(AllianceScopedAdmin):
+class LeaderApplicationAdmin(ObjectActionsMixin, AllianceScopedAdmin):
     """The review queue of expressions of interest from the public site.
 
     Applications arrive only through the public form, and what the applicant
@@ -277,21 +277,10 @@ class LeaderApplicationAdmin(AllianceScopedAdmin):
 
     change_form_template = "admin/leaders/leaderapplication/change_form.html"
 
-    def get_urls(self):
-        def wrap(view):
-            def bound(request, object_id):
-                return view(request, self, object_id)
-
-            return self.admin_site.admin_view(bound)
-
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
-        return [
-            path(f"<path:object_id>/{action}/", wrap(view), name=f"{prefix}_{action}")
-            for action, view in (
-                ("approve", admin_views.approve_view),
-                ("reject", admin_views.reject_view),
-            )
-        ] + super().get_urls()
+    object_actions = {
+        "approve": admin_views.approve_view,
+        "reject": admin_views.reject_view,
+    }
 
     def has_add_permission(self, request):
         return False

@@ -7,20 +7,14 @@ services, which email the applicant.
 """
 
 from django.contrib import messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from alliance_portal.accounts.admin_scoping import changeable_object
+
 from .services import application_approve, application_reject
-
-
-def _changeable_application(model_admin, request, object_id):
-    application = model_admin.get_object(request, unquote(object_id))
-    if not model_admin.has_change_permission(request, application):
-        raise PermissionDenied
-    return application
 
 
 def _back(application):
@@ -31,7 +25,7 @@ def _back(application):
 
 @require_POST
 def approve_view(request, model_admin, object_id):
-    application = _changeable_application(model_admin, request, object_id)
+    application = changeable_object(model_admin, request, object_id)
     try:
         designation = application_approve(
             application=application, actor=request.user, note=request.POST.get("note", "")
@@ -49,7 +43,7 @@ def approve_view(request, model_admin, object_id):
 
 @require_POST
 def reject_view(request, model_admin, object_id):
-    application = _changeable_application(model_admin, request, object_id)
+    application = changeable_object(model_admin, request, object_id)
     try:
         application_reject(
             application=application, actor=request.user, reason=request.POST.get("reason", "")

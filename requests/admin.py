@@ -1,10 +1,10 @@
 from django.contrib import admin
-from django.urls import path
 
 from alliance_portal.accounts.admin_scoping import (
     AllianceScopedAdmin,
     AllianceScopedHistoryAdmin,
     AllianceScopedInline,
+    ObjectActionsMixin,
 )
 from alliance_portal.reports.admin_exports import ExportMixin
 
@@ -53,7 +53,7 @@ class RequestEventInline(AllianceScopedInline, admin.TabularInline):
 
 
 @admin.register(SupportRequest)
-class SupportRequestAdmin(ExportMixin, AllianceScopedHistoryAdmin):
+class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmin):
     list_display = [
         "reference",
         "school_column",
@@ -156,22 +156,10 @@ class SupportRequestAdmin(ExportMixin, AllianceScopedHistoryAdmin):
         # list_select_related, so they include its columns too.
         return super().get_queryset(request).select_related("school__phase", "alliance")
 
-    def get_urls(self):
-        def wrap(view):
-            def bound(request, object_id):
-                return view(request, self, object_id)
-
-            return self.admin_site.admin_view(bound)
-
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
-        return [
-            path(
-                f"<path:object_id>/{action}/",
-                wrap(getattr(admin_views, f"{action}_view")),
-                name=f"{prefix}_{action}",
-            )
-            for action in ("transition", "propose")
-        ] + super().get_urls()
+    object_actions = {
+        "transition": admin_views.transition_view,
+        "propose": admin_views.propose_view,
+    }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:

@@ -11,13 +11,13 @@ change permission (403), and write only through the services.
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from alliance_portal.accounts import scoping
+from alliance_portal.accounts.admin_scoping import changeable_object
 from deployments.matching import shortlist
 from deployments.services import PROPOSABLE_REQUEST_STATUSES, deployment_propose
 from leaders.models import Designation, Leader
@@ -125,7 +125,7 @@ def brokering_context(model_admin, request, support_request):
 
 @require_POST
 def transition_view(request, model_admin, object_id):
-    support_request = _changeable_request(model_admin, request, object_id)
+    support_request = changeable_object(model_admin, request, object_id)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose the state to move the request to.")
@@ -159,7 +159,7 @@ def transition_view(request, model_admin, object_id):
 
 @require_POST
 def propose_view(request, model_admin, object_id):
-    support_request = _changeable_request(model_admin, request, object_id)
+    support_request = changeable_object(model_admin, request, object_id)
     form = ProposeForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, "Choose a leader from the shortlist to propose.")
@@ -184,14 +184,6 @@ def propose_view(request, model_admin, object_id):
     return HttpResponseRedirect(
         reverse("admin:deployments_deployment_change", args=[deployment.pk])
     )
-
-
-def _changeable_request(model_admin, request, object_id):
-    """The request if the user may change it: another alliance's is a 404, too little rights 403."""
-    support_request = model_admin.get_object(request, unquote(object_id))
-    if not model_admin.has_change_permission(request, support_request):
-        raise PermissionDenied
-    return support_request
 
 
 def _url(support_request, action):

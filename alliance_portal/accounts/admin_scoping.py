@@ -9,7 +9,9 @@
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from alliance_portal.schools.models import Alliance
@@ -103,3 +105,31 @@ class AllianceScopedInline(ScopedChoicesMixin):
 
 def _parent_changeable(request, obj):
     return obj is None or scoping.can_change(request.user, obj)
+
+
+def changeable_object(model_admin, request, object_id):
+    """The object a custom admin view acts on: out of the user's scope is a 404
+    (through the admin's own `get_object`), too few rights a 403."""
+    obj = model_admin.get_object(request, unquote(object_id))
+    if not model_admin.has_change_permission(request, obj):
+        raise PermissionDenied
+    return obj
+
+
+class ObjectActionsMixin:
+    """Mount `object_actions` ({action: view(request, model_admin, object_id)}) under
+    `<object_id>/<action>/`, named `<app>_<model>_<action>`, behind the admin's login."""
+
+    object_actions = {}
+
+    def get_urls(self):
+        def bound(view):
+            return self.admin_site.admin_view(
+                lambda request, object_id: view(request, self, object_id)
+            )
+
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(f"<path:object_id>/{action}/", bound(view), name=f"{prefix}_{action}")
+            for action, view in self.object_actions.items()
+        ] + super().get_urls()
