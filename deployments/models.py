@@ -1,5 +1,8 @@
 """Deployments: a leader proposed for, agreed on and delivering a support request."""
 
+from decimal import Decimal
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -136,3 +139,177 @@ class Objective(TimestampedModel):
 
     def __str__(self):
         return self.description
+
+
+class Rating(models.TextChoices):
+    """How far an objective was met, as the leader and the school both judge it."""
+
+    GREEN = "green", "Green: met"
+    AMBER = "amber", "Amber: partly met"
+    RED = "red", "Red: not met"
+
+
+class SupportLog(TimestampedModel):
+    """One stretch of support a leader gave: a visit, a call, a training session."""
+
+    class Activity(models.TextChoices):
+        COACHING = "coaching", "Coaching"
+        WORKING_ALONGSIDE = "working-alongside", "Working alongside staff"
+        TRAINING = "training", "Training"
+        DATA_ANALYSIS = "data-analysis", "Data analysis"
+        ACTION_PLANNING = "action-planning", "Action planning"
+        OTHER = "other", "Other"
+
+    # A day of support, for totals against the agreed days.
+    HOURS_PER_DAY = Decimal(7)
+    # No single entry is longer than a long working day.
+    MAX_HOURS = Decimal(12)
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="log_entries")
+    date = models.DateField()
+    hours = models.DecimalField(max_digits=4, decimal_places=2)
+    activity = models.CharField(max_length=20, choices=Activity.choices)
+    notes = models.TextField(blank=True, max_length=2000)
+    objectives = models.ManyToManyField(Objective, related_name="log_entries", blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = "support log entry"
+        verbose_name_plural = "support log entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gt=0, hours__lte=12),
+                name="support_log_hours_sane",
+                violation_error_message="An entry is more than 0 and at most 12 hours.",
+            ),
+        ]
+        indexes = [models.Index(fields=["deployment", "date"], name="support_log_deployment_idx")]
+
+    def __str__(self):
+        return f"{self.date}: {self.get_activity_display()} ({self.hours} h)"
+
+
+class PlannedSession(TimestampedModel):
+    """A session the leader has arranged with the school, for their calendar."""
+
+    deployment = models.ForeignKey(
+        Deployment, on_delete=models.CASCADE, related_name="planned_sessions"
+    )
+    date = models.DateField()
+    start_time = models.TimeField(null=True, blank=True, help_text="Leave empty for all day.")
+    hours = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["date", "start_time", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | Q(hours__gt=0, hours__lte=12),
+                name="planned_session_hours_sane",
+                violation_error_message="A session is more than 0 and at most 12 hours.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["deployment", "date"], name="planned_session_deployment_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.date}: {self.note or 'session'}"
+
+
+class ImpactReport(TimestampedModel):
+    """The leader's account, at the end, of what the support achieved."""
+
+    deployment = models.OneToOneField(
+        Deployment, on_delete=models.CASCADE, related_name="impact_report"
+    )
+    summary = models.TextField(max_length=4000)
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"Impact report: {self.deployment}"
+
+
+class ObjectiveImpact(models.Model):
+    """The leader's rating of one objective, with the evidence for it."""
+
+    report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="ratings")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="+")
+    rating = models.CharField(max_length=5, choices=Rating.choices)
+    evidence = models.TextField(max_length=2000)
+
+    class Meta:
+        ordering = ["objective__position", "objective_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "objective"], name="objective_impact_once_per_report"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.objective}: {self.get_rating_display()}"
+
+
+class SchoolEvaluation(TimestampedModel):
+    """The school's view of the support, sent from the private link emailed on completion."""
+
+    class Satisfaction(models.IntegerChoices):
+        VERY_DISSATISFIED = 1, "Very dissatisfied"
+        DISSATISFIED = 2, "Dissatisfied"
+        NEUTRAL = 3, "Neither satisfied nor dissatisfied"
+        SATISFIED = 4, "Satisfied"
+        VERY_SATISFIED = 5, "Very satisfied"
+
+    class UseAgain(models.TextChoices):
+        YES = "yes", "Yes"
+        NO = "no", "No"
+        NOT_SURE = "not-sure", "Not sure"
+
+    deployment = models.OneToOneField(
+        Deployment, on_delete=models.CASCADE, related_name="school_evaluation"
+    )
+    satisfaction = models.PositiveSmallIntegerField(choices=Satisfaction.choices)
+    would_use_again = models.CharField(max_length=8, choices=UseAgain.choices)
+    comments = models.TextField(blank=True, max_length=4000)
+    submitted_at = models.DateTimeField()
+    submitted_by_name = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="school_evaluation_satisfaction_range",
+            )
+        ]
+
+    def __str__(self):
+        return f"School evaluation: {self.deployment}"
+
+
+class SchoolObjectiveImpact(models.Model):
+    """The school's rating of one objective."""
+
+    evaluation = models.ForeignKey(
+        SchoolEvaluation, on_delete=models.CASCADE, related_name="ratings"
+    )
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="+")
+    rating = models.CharField(max_length=5, choices=Rating.choices)
+
+    class Meta:
+        ordering = ["objective__position", "objective_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "objective"], name="school_impact_once_per_evaluation"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.objective}: {self.get_rating_display()}"

@@ -88,9 +88,18 @@ class Leader(TimestampedModel):
         help_text="The leader agreed to a public profile with their name, school and bio.",
     )
     bio = models.TextField(blank=True, max_length=2000)
+    calendar_token = models.CharField(
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The secret in the leader's private calendar feed link; empty until they ask for one.",
+    )
 
     objects = LeaderQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The calendar secret stays out of the audit history.
+    history = HistoricalRecords(excluded_fields=["calendar_token"])
 
     class Meta:
         ordering = ["full_name"]

@@ -22,8 +22,6 @@ from deployments.services import deployment_answer
 
 from .models import Leader, academic_year_bounds
 
-app_name = "portal"
-
 CURRENT = (Deployment.Status.AGREED, Deployment.Status.IN_DELIVERY)
 PAST = (Deployment.Status.COMPLETED, Deployment.Status.DECLINED, Deployment.Status.CANCELLED)
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from alliance_portal.accounts.models import User
 from alliance_portal.schools.models import Alliance, LocalAuthority, Phase, School, Trust
-from deployments.models import Deployment, Objective
+from deployments.models import Deployment, Objective, PlannedSession, SupportLog
 from leaders.models import AreaOfExpertise, DeclaredConflict, Designation, Leader
 from requests.models import SupportRequest
 
@@ -167,3 +167,25 @@ class ObjectiveFactory(factory.django.DjangoModelFactory):
 
     deployment = factory.SubFactory(AgreedDeploymentFactory)
     description = "Raise attainment in key stage 2 mathematics."
+
+
+class SupportLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupportLog
+
+    deployment = factory.SubFactory(AgreedDeploymentFactory, status=Deployment.Status.IN_DELIVERY)
+    date = datetime.date(2026, 10, 8)
+    hours = Decimal("3.5")
+    activity = SupportLog.Activity.COACHING
+    notes = "Coached the maths lead on planning the spring term."
+
+
+class PlannedSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlannedSession
+
+    deployment = factory.SubFactory(AgreedDeploymentFactory, status=Deployment.Status.IN_DELIVERY)
+    date = datetime.date(2027, 1, 14)
+    start_time = datetime.time(9, 30)
+    hours = Decimal("3")
+    note = "Lesson visits with the maths lead."

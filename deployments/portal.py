@@ -1,0 +1,3 @@
+"""The leader's deployment pages under /my/deployments/."""
+
+urlpatterns = []

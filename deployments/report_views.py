@@ -1,0 +1,3 @@
+"""The leader's impact report at the end of a deployment."""
+
+urlpatterns = []

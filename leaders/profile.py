@@ -1,0 +1,3 @@
+"""The leader's profile and calendar feed."""
+
+urlpatterns = []
