@@ -15,7 +15,7 @@ from alliance_portal.accounts.groups import COORDINATOR_GROUP_NAME
 from alliance_portal.accounts.models import User
 from alliance_portal.demo import national, world
 from alliance_portal.schools.models import Alliance, LocalAuthority, Phase, School, Trust
-from deployments.models import Deployment, Objective
+from deployments.models import Deployment, ImpactReport, Objective, SchoolEvaluation, SupportLog
 from leaders.models import DeclaredConflict, Designation, Leader, academic_year_bounds
 from requests.models import ReferenceSequence, RequestEvent, SupportRequest
 from tests.factories import SupportRequestFactory
@@ -305,10 +305,16 @@ def test_it_gives_coordinators_edit_rights_on_brokering_only(demo_output):
 def test_it_links_the_leader_login_to_a_leader_with_work_to_show(demo_output):
     leader = Leader.objects.get(user__email=world.LEADER_LOGIN.email)
     deployments = {d.status: d for d in leader.deployments.select_related("request")}
-    assert set(deployments) == {DS.PROPOSED, DS.AGREED}
+    assert set(deployments) == {DS.PROPOSED, DS.AGREED, DS.IN_DELIVERY, DS.COMPLETED}
     assert deployments[DS.PROPOSED].request.status == S.PROPOSED
     assert deployments[DS.AGREED].request.status == S.AGREED
     assert deployments[DS.AGREED].agreed_days <= leader.days_per_year
+    assert deployments[DS.IN_DELIVERY].log_entries.exists()
+    assert deployments[DS.COMPLETED].impact_report.ratings.exists()
+
+
+def test_it_logs_support_within_each_deployment_and_a_sane_day(demo_output):
+    assert_delivery_is_consistent()
 
 
 def test_it_gives_each_demo_login_its_documented_password(demo_output):
@@ -383,6 +389,7 @@ def test_it_keeps_national_data_consistent(tiny_national):
     assert_no_leader_over_committed()
     assert_timelines_lead_to_each_status()
     assert_references_continue_the_sequence()
+    assert_delivery_is_consistent()
 
 
 def test_it_links_national_leaders_to_areas_and_phases(tiny_national):
@@ -431,3 +438,25 @@ def test_it_refuses_to_plant_demo_logins_with_debug_off(settings):
         call_command("seed_demo", stdout=StringIO())
 
     assert not User.objects.exists()
+
+
+def assert_delivery_is_consistent():
+    """Logs sit inside delivered deployments; reports and evaluations match how far each got."""
+    hours_by_leader_day = defaultdict(int)
+    for entry in SupportLog.objects.select_related("deployment").prefetch_related("objectives"):
+        deployment = entry.deployment
+        assert deployment.status in (DS.IN_DELIVERY, DS.COMPLETED)
+        assert deployment.start_date <= entry.date <= deployment.end_date
+        assert entry.date <= timezone.localdate()
+        assert {o.deployment_id for o in entry.objectives.all()} == {deployment.pk}
+        hours_by_leader_day[deployment.leader_id, entry.date] += entry.hours
+    assert hours_by_leader_day
+    assert max(hours_by_leader_day.values()) <= SupportLog.MAX_HOURS
+    reported = set(ImpactReport.objects.values_list("deployment__status", flat=True))
+    assert reported == {DS.COMPLETED}
+    evaluated = set(SchoolEvaluation.objects.values_list("deployment__request__status", flat=True))
+    assert evaluated == {S.EVALUATED}
+    for report in ImpactReport.objects.prefetch_related("ratings", "deployment__objectives"):
+        assert {r.objective_id for r in report.ratings.all()} == {
+            o.pk for o in report.deployment.objectives.all()
+        }

@@ -153,12 +153,12 @@ class BrokerageStage(BuilderBase):
             counts["events"] = len(events)
 
     def _plan_requests(self):
-        """Statuses first, then who asked: the featured leader's two requests come first."""
+        """Statuses first, then who asked: the featured leader's requests come first."""
         statuses = [status for status, n in self.status_counts.items() for _ in range(n)]
         self.rng.shuffle(statuses)
         plans = [self._make_request(status) for status in statuses]
         if self.featured:
-            for status in (S.PROPOSED, S.AGREED):
+            for status in (S.PROPOSED, S.AGREED, S.IN_DELIVERY, S.COMPLETED):
                 self._feature(next(plan for plan in plans if plan.status == status))
         self._spread_extra_deployments(plans)
         return plans

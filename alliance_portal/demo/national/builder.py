@@ -6,7 +6,8 @@ the stages run in order and each reads what the earlier ones left on it:
 
 - places.py: alliances, local authorities, trusts and schools;
 - people.py: leaders, designations, expertise, phases and declared conflicts;
-- brokerage.py: requests, deployments, objectives and each request's timeline.
+- brokerage.py: requests, deployments, objectives and each request's timeline;
+- delivery.py: support logs, impact reports and the schools' evaluations.
 """
 
 import datetime
@@ -15,13 +16,14 @@ import random
 from django.utils import timezone
 
 from alliance_portal.demo.national.brokerage import BrokerageStage, plan_status_counts
+from alliance_portal.demo.national.delivery import DeliveryStage
 from alliance_portal.demo.national.people import PeopleStage
 from alliance_portal.demo.national.places import PlacesStage
 from alliance_portal.schools.models import Phase
 from leaders.models import AreaOfExpertise
 
 
-class WorldBuilder(PlacesStage, PeopleStage, BrokerageStage):
+class WorldBuilder(PlacesStage, PeopleStage, BrokerageStage, DeliveryStage):
     """Generates alliances, schools, leaders, requests and deployments with bulk inserts.
 
     Sizes are parameters so the same code makes the demo world, the national
@@ -70,6 +72,7 @@ class WorldBuilder(PlacesStage, PeopleStage, BrokerageStage):
         self._build_schools()
         self._build_leaders()
         self._build_requests()
+        self._build_delivery()
         return self.counts()
 
     def counts(self):

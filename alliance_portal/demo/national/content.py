@@ -480,3 +480,57 @@ DECLINE_NOTES = {
     "conflict-of-interest": "I used to work with the headteacher there.",
     "other": "Term dates clash with an inspection at my own school.",
 }
+
+# The support log, the leader's impact report and the school's evaluation.
+LOG_NOTES = {
+    "coaching": (
+        "Coaching session with the lead for {area}: reviewed the last round of monitoring "
+        "and agreed what to look for next.",
+        "Met the lead for {area}; we rehearsed the feedback conversation they are dreading.",
+    ),
+    "working-alongside": (
+        "Joint lesson visits in {area} with the subject lead, then a short debrief.",
+        "Worked with two teachers on planning a sequence in {area}.",
+    ),
+    "training": (
+        "Ran a twilight session for staff on {area}.",
+        "Training for middle leaders on running their own reviews of {area}.",
+    ),
+    "data-analysis": (
+        "Went through this year's assessment information for {area} with the deputy head.",
+        "Compared attendance and attainment figures for {area} across year groups.",
+    ),
+    "action-planning": (
+        "Drafted the {area} action plan with the senior team; milestones agreed.",
+        "Reviewed progress against the {area} plan and moved two actions forward.",
+    ),
+    "other": (
+        "Phone call with the headteacher to check progress.",
+        "Read the school's self-evaluation ahead of the next visit.",
+    ),
+}
+IMPACT_EVIDENCE = {
+    "green": (
+        "Lesson visits at the final review showed the change in every class we saw.",
+        "The plan is in place, owned by the school and already reviewed once without me.",
+    ),
+    "amber": (
+        "Clear progress in most classes; two teachers need more time to embed it.",
+        "The work started well but was slowed by staff changes this term.",
+    ),
+    "red": (
+        "Priorities changed at the school half way through, so this was set aside.",
+        "Too early to see a difference; the school has agreed to revisit it next year.",
+    ),
+}
+IMPACT_SUMMARIES = (
+    "The school has a stronger grip on {area} and a plan it can carry on without me.",
+    "Good progress overall. The leadership team now runs its own reviews of {area}.",
+    "A mixed picture: real gains in {area}, but staffing changes slowed the rest.",
+)
+SCHOOL_COMMENTS = (
+    "Practical, honest advice from someone who understood our context.",
+    "Our subject lead grew in confidence over the term. We would ask again.",
+    "Helpful, though we would have liked the visits closer together.",
+    "",
+)

@@ -25,7 +25,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -39,10 +39,12 @@ from alliance_portal.demo.bench import (
     format_table,
     measure,
 )
+from alliance_portal.demo.busy_leader import ensure_busy_leader
 from alliance_portal.demo.register_file import fake_register_rows, write_register_csv
 from alliance_portal.notifications.models import OutboundEmail
 from alliance_portal.schools.models import School
 from deployments.matching import shortlist
+from deployments.models import SupportLog
 from deployments.services import PROPOSABLE_REQUEST_STATUSES
 from leaders.directory import directory_leaders, listed_leaders
 from leaders.models import AreaOfExpertise
@@ -105,6 +107,7 @@ class Command(BaseCommand):
                 results += self.bench_brokering(options)
                 results += self.bench_reports(options)
                 results += self.bench_public_pages(options)
+                results += self.bench_leader_pages(options)
                 results.append(self.bench_request_journey(options))
             if part in ("all", "throughput"):
                 throughput, skipped = self.bench_throughput(options)
@@ -338,6 +341,40 @@ class Command(BaseCommand):
             most_queries = max(most_queries, counter.count)
         result.queries = most_queries
         return result
+
+    # The leader's own pages ----------------------------------------------
+
+    def bench_leader_pages(self, options):
+        """/my/ and the busiest deployment page, for a leader with fifty deployments."""
+        leader = ensure_busy_leader()
+        deployments = leader.deployments.annotate(entries=Count("log_entries"))
+        busiest = deployments.order_by("-entries", "pk").first()
+        client = Client(HTTP_HOST=BENCH_HOST)
+        client.force_login(leader.user)
+        pages = [
+            (
+                "leader dashboard /my/",
+                reverse("portal:dashboard"),
+                f"{deployments.count()} deployments, "
+                f"{SupportLog.objects.filter(deployment__leader=leader).count()} log entries",
+            ),
+            (
+                "leader deployment page /my/deployments/<id>/",
+                reverse("portal:deployment", args=[busiest.pk]),
+                f"{busiest.entries} log entries, {busiest.request.events.count()} timeline events",
+            ),
+        ]
+        results = []
+        for operation, url, note in pages:
+
+            def open_page(url=url):
+                response = client.get(url, secure=True)
+                if response.status_code != 200:
+                    raise CommandError(f"{url} answered {response.status_code}")
+
+            results.append(measure(operation, open_page, runs=options["runs"], warmup=1, note=note))
+        client.logout()  # leave no session row behind
+        return results
 
     # Public pages --------------------------------------------------------
 

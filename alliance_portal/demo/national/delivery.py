@@ -1,0 +1,185 @@
+"""Delivery: what leaders logged, the impact reports they wrote and the schools' evaluations.
+
+Deployments in delivery have logged about as much support as the time gone
+suggests; completed ones nearly all their agreed days. Completed deployments
+have the leader's impact report, and those whose request was evaluated the
+school's evaluation too. No leader logs more than a working day on one date.
+"""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from alliance_portal.demo.national import content
+from alliance_portal.demo.national.base import (
+    BuilderBase,
+    area_label,
+    bulk_insert,
+    given_timestamps,
+)
+from deployments.models import (
+    Deployment,
+    ImpactReport,
+    Objective,
+    ObjectiveImpact,
+    Rating,
+    SchoolEvaluation,
+    SchoolObjectiveImpact,
+    SupportLog,
+)
+from requests.models import SupportRequest
+
+D = Deployment.Status
+ENTRY_HOURS = (Decimal("1.5"), Decimal(2), Decimal(3), Decimal("3.5"), Decimal(5), Decimal("6.5"))
+ACTIVITY_WEIGHTS = {
+    SupportLog.Activity.COACHING: 30,
+    SupportLog.Activity.WORKING_ALONGSIDE: 25,
+    SupportLog.Activity.TRAINING: 10,
+    SupportLog.Activity.DATA_ANALYSIS: 10,
+    SupportLog.Activity.ACTION_PLANNING: 20,
+    SupportLog.Activity.OTHER: 5,
+}
+RATING_WEIGHTS = {Rating.GREEN: 60, Rating.AMBER: 30, Rating.RED: 10}
+SATISFACTION_WEIGHTS = {5: 45, 4: 35, 3: 12, 2: 6, 1: 2}
+USE_AGAIN_BY_SATISFACTION = {5: "yes", 4: "yes", 3: "not-sure", 2: "no", 1: "no"}
+
+
+class DeliveryStage(BuilderBase):
+    """Support logs, impact reports and school evaluations for deployments under way or done."""
+
+    def _build_delivery(self):
+        with self._stage("delivery") as counts:
+            delivered = [
+                (plan, deployment)
+                for plan in self.request_plans
+                for _, deployment in plan.proposals
+                if deployment.status in (D.IN_DELIVERY, D.COMPLETED) and deployment.start_date
+            ]
+            objectives = self._objectives_by_deployment([d for _, d in delivered])
+            logged = defaultdict(Decimal)  # (leader pk, date) -> hours
+            entries, touched = [], []
+            for plan, deployment in delivered:
+                for entry, objective in self._log_entries(plan, deployment, objectives, logged):
+                    entries.append(entry)
+                    touched.append(objective)
+            with given_timestamps(SupportLog):
+                bulk_insert(SupportLog, entries)
+            link = SupportLog.objectives.through
+            bulk_insert(
+                link,
+                [
+                    link(supportlog_id=entry.pk, objective_id=objective.pk)
+                    for entry, objective in zip(entries, touched, strict=True)
+                ],
+            )
+            counts["log entries"] = len(entries)
+            completed = [(p, d) for p, d in delivered if d.status == D.COMPLETED]
+            counts.update(self._build_reports(completed, objectives))
+
+    @staticmethod
+    def _objectives_by_deployment(deployments):
+        by_deployment = defaultdict(list)
+        for objective in (
+            Objective.objects.filter(deployment__in=deployments)
+            .order_by("position")
+            .only("pk", "deployment_id")
+        ):
+            by_deployment[objective.deployment_id].append(objective)
+        return by_deployment
+
+    def _log_entries(self, plan, deployment, objectives, logged):
+        """Entries on working days between the start and the last day of delivery so far."""
+        if deployment.status == D.COMPLETED:
+            last = deployment.completed_at.date()
+            share = self.rng.uniform(0.85, 1.0)
+        else:
+            last = self.today - datetime.timedelta(days=1)
+            span = max((deployment.end_date - deployment.start_date).days, 1)
+            share = min(1.0, (last - deployment.start_date).days / span) * self.rng.uniform(0.7, 1)
+        last = min(last, deployment.end_date)
+        if last < deployment.start_date or not objectives[deployment.pk]:
+            return []
+        days = (last - deployment.start_date).days + 1
+        hours_left = deployment.agreed_days * SupportLog.HOURS_PER_DAY * Decimal(str(share))
+        made = []
+        while hours_left >= 1 and len(made) < 200:
+            hours = min(self.rng.choice(ENTRY_HOURS), hours_left.quantize(Decimal("0.5")))
+            date = deployment.start_date + datetime.timedelta(days=self.rng.randrange(days))
+            if date.weekday() >= 5:
+                date -= datetime.timedelta(days=date.weekday() - 4)
+            key = (deployment.leader_id, date)
+            if logged[key] + hours > SupportLog.MAX_HOURS or date < deployment.start_date:
+                hours_left -= hours  # a clash: that stretch of support goes unlogged
+                continue
+            logged[key] += hours
+            hours_left -= hours
+            activity = self._pick(ACTIVITY_WEIGHTS)
+            moment = self._at(date, hours=(15, 19))
+            made.append(
+                (
+                    SupportLog(
+                        deployment=deployment,
+                        date=date,
+                        hours=hours,
+                        activity=activity,
+                        notes=self.rng.choice(content.LOG_NOTES[activity]).format(
+                            area=area_label(self.rng.choice(plan.areas))
+                        ),
+                        logged_by_id=deployment.leader.user_id,
+                        created_at=moment,
+                        updated_at=moment,
+                    ),
+                    self.rng.choice(objectives[deployment.pk]),
+                )
+            )
+        return made
+
+    def _build_reports(self, completed, objectives):
+        reports, ratings, evaluations, school_ratings = [], [], [], []
+        for plan, deployment in completed:
+            area = area_label(self.rng.choice(plan.areas))
+            moment = deployment.completed_at
+            report = ImpactReport(
+                deployment=deployment,
+                summary=self.rng.choice(content.IMPACT_SUMMARIES).format(area=area),
+                submitted_at=moment,
+                submitted_by_id=deployment.leader.user_id,
+                created_at=moment,
+                updated_at=moment,
+            )
+            reports.append(report)
+            for objective in objectives[deployment.pk]:
+                rating = self._pick(RATING_WEIGHTS)
+                evidence = self.rng.choice(content.IMPACT_EVIDENCE[rating])
+                ratings.append(
+                    ObjectiveImpact(
+                        report=report, objective=objective, rating=rating, evidence=evidence
+                    )
+                )
+            if plan.status != SupportRequest.Status.EVALUATED:
+                continue
+            satisfaction = self._pick(SATISFACTION_WEIGHTS)
+            answered = plan.times[-1]
+            evaluation = SchoolEvaluation(
+                deployment=deployment,
+                satisfaction=satisfaction,
+                would_use_again=USE_AGAIN_BY_SATISFACTION[satisfaction],
+                comments=self.rng.choice(content.SCHOOL_COMMENTS),
+                submitted_at=answered,
+                submitted_by_name=plan.request.contact_name,
+                created_at=answered,
+                updated_at=answered,
+            )
+            evaluations.append(evaluation)
+            school_ratings += [
+                SchoolObjectiveImpact(
+                    evaluation=evaluation, objective=objective, rating=self._pick(RATING_WEIGHTS)
+                )
+                for objective in objectives[deployment.pk]
+            ]
+        with given_timestamps(ImpactReport, SchoolEvaluation):
+            bulk_insert(ImpactReport, reports)
+            bulk_insert(SchoolEvaluation, evaluations)
+        bulk_insert(ObjectiveImpact, ratings)
+        bulk_insert(SchoolObjectiveImpact, school_ratings)
+        return {"impact reports": len(reports), "school evaluations": len(evaluations)}
