@@ -206,6 +206,7 @@ RATE_LIMITS = {
     "request-support": (env.int("RATE_LIMIT_REQUEST_SUPPORT", default=30), 3600),
     "become-a-leader": (env.int("RATE_LIMIT_BECOME_A_LEADER", default=10), 3600),
     "tracking": (env.int("RATE_LIMIT_TRACKING", default=20), 3600),
+    "school-evaluation": (env.int("RATE_LIMIT_SCHOOL_EVALUATION", default=20), 3600),
     # Each reset request sends an email: keep strangers from flooding a mailbox.
     "password-reset": (env.int("RATE_LIMIT_PASSWORD_RESET", default=5), 3600),
 }

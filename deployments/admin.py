@@ -8,7 +8,9 @@ from alliance_portal.accounts.admin_scoping import (
 from alliance_portal.reports.admin_exports import ExportMixin
 
 from . import admin_views
-from .models import Deployment, Objective
+from .models import Deployment, ImpactReport, Objective, SchoolEvaluation
+
+REPORTABLE = (Deployment.Status.IN_DELIVERY, Deployment.Status.COMPLETED)
 
 # Written only by deployments.services, through the buttons and forms above the form.
 WORKFLOW_FIELDS = [
@@ -36,6 +38,99 @@ class ObjectiveInline(AllianceScopedInline, admin.TabularInline):
     fields = ["position", "description"]
 
 
+class OutcomeInline(AllianceScopedInline, admin.StackedInline):
+    """The leader's report or the school's evaluation, read-only; shown once it exists.
+
+    Whoever may view the deployment may read them (the deployment admin is
+    already scoped to the coordinator's alliance); nobody edits them here.
+    """
+
+    extra = 0
+    max_num = 1
+    can_delete = False
+    classes = ["collapse"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("deployments.view_deployment")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ImpactReportInline(OutcomeInline):
+    model = ImpactReport
+    verbose_name = verbose_name_plural = "Leader's impact report (record)"
+    fields = ["submitted_at", "submitted_by", "summary"]
+
+
+class SchoolEvaluationInline(OutcomeInline):
+    model = SchoolEvaluation
+    verbose_name = verbose_name_plural = "School's evaluation (record)"
+    fields = ["submitted_at", "submitted_by_name", "satisfaction", "would_use_again", "comments"]
+
+
+class OutcomeFilter(admin.SimpleListFilter):
+    """Find deployments by whether the report or the evaluation has come in."""
+
+    relation = ""
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Sent"), ("no", "Not yet")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(**{f"{self.relation}__isnull": self.value() == "no"})
+        return queryset
+
+
+class ImpactReportFilter(OutcomeFilter):
+    title = "leader's impact report"
+    parameter_name = "impact_report"
+    relation = "impact_report"
+
+
+class SchoolEvaluationFilter(OutcomeFilter):
+    title = "school's evaluation"
+    parameter_name = "school_evaluation"
+    relation = "school_evaluation"
+
+
+def outcomes_context(deployment):
+    """The leader's and the school's view of each objective, side by side."""
+    report = (
+        ImpactReport.objects.filter(deployment=deployment)
+        .select_related("submitted_by")
+        .prefetch_related("ratings")
+        .first()
+    )
+    evaluation = (
+        SchoolEvaluation.objects.filter(deployment=deployment).prefetch_related("ratings").first()
+    )
+    by_leader = {impact.objective_id: impact for impact in report.ratings.all()} if report else {}
+    by_school = (
+        {impact.objective_id: impact for impact in evaluation.ratings.all()} if evaluation else {}
+    )
+    return {
+        "show_outcomes": deployment.status in REPORTABLE or bool(report or evaluation),
+        "impact_report": report,
+        "school_evaluation": evaluation,
+        "outcome_rows": [
+            {
+                "objective": objective,
+                "leader": by_leader.get(objective.pk),
+                "school": by_school.get(objective.pk),
+            }
+            for objective in deployment.objectives.all()
+        ],
+    }
+
+
 @admin.register(Deployment)
 class DeploymentAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmin):
     list_display = [
@@ -48,7 +143,14 @@ class DeploymentAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmi
         "start_date",
         "end_date",
     ]
-    list_filter = ["status", "designation__kind", "funding_source", "request__alliance"]
+    list_filter = [
+        "status",
+        "designation__kind",
+        "funding_source",
+        ImpactReportFilter,
+        SchoolEvaluationFilter,
+        "request__alliance",
+    ]
     list_select_related = ["request__school", "leader", "designation"]
     search_fields = ["=request__reference", "leader__full_name", "request__school__name"]
     autocomplete_fields = ["request", "leader", "designation"]
@@ -90,6 +192,15 @@ class DeploymentAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmi
         # Who is deployed for what is settled when the leader is proposed.
         return ["request", "leader", "designation", *fields]
 
+    def get_inlines(self, request, obj):
+        # hasattr remembers the answer on the object, so asking again is free.
+        inlines = [ObjectiveInline]
+        if obj is not None and hasattr(obj, "impact_report"):
+            inlines.append(ImpactReportInline)
+        if obj is not None and hasattr(obj, "school_evaluation"):
+            inlines.append(SchoolEvaluationInline)
+        return inlines
+
     object_actions = {
         "answer": admin_views.answer_view,
         "agree": admin_views.agree_view,
@@ -100,6 +211,7 @@ class DeploymentAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmi
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:
             context.update(admin_views.brokering_context(self, request, obj))
+            context.update(outcomes_context(obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="School", ordering="request__school__name")

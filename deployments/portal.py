@@ -1,3 +1,337 @@
-"""The leader's deployment pages under /my/deployments/."""
+"""The leader's deployment pages under /my/deployments/: the support, its log and sessions.
 
-urlpatterns = []
+Every object is found from `leader__user=request.user`: another leader's
+deployment, log entry, session or objective is a 404, as it is for someone
+signed in without a Leader record.
+"""
+
+from decimal import Decimal
+
+from crispy_forms_gds.layout import Field, Layout
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from alliance_portal.pages.forms import OptionalDateField, StepForm
+
+from .logging import (
+    ACTIVE_STATUSES,
+    session_cancel,
+    session_plan,
+    support_log_add,
+    support_log_remove,
+)
+from .models import Deployment, Objective, PlannedSession, SupportLog
+
+Status = Deployment.Status
+
+
+class ObjectiveChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, objective):
+        return objective.description
+
+
+def required_date(label, help_text):
+    field = OptionalDateField(label=label, help_text=help_text)
+    field.error_messages["required"] = "Enter the date, like 14 1 2027"
+    return field
+
+
+class SupportLogForm(StepForm):
+    date = required_date("When was it?", "For example, 14 1 2027.")
+    hours = forms.DecimalField(
+        label="How many hours?",
+        min_value=Decimal("0.25"),
+        max_value=SupportLog.MAX_HOURS,
+        decimal_places=2,
+        help_text="Include time at the school and preparing for it, like 2 or 3.5.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter the number of hours",
+            "invalid": "Enter the hours as a number, like 2 or 3.5",
+            "min_value": "Enter at least a quarter of an hour (0.25)",
+            "max_value": f"Enter at most {SupportLog.MAX_HOURS:f} hours for one entry",
+            "max_decimal_places": "Enter the hours to at most two decimal places, like 2.25",
+        },
+    )
+    activity = forms.ChoiceField(
+        label="What did you do?",
+        choices=SupportLog.Activity.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what you did"},
+    )
+    objectives = ObjectiveChoiceField(
+        label="Which objectives did it work towards?",
+        queryset=Objective.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Optional. Select all that apply.",
+    )
+    notes = forms.CharField(
+        label="Notes",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        help_text="Optional. What you did and what comes next.",
+    )
+
+    def __init__(self, *args, objectives, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["objectives"].queryset = objectives
+        fields = [
+            Field("date"),
+            Field.text("hours", field_width=4),
+            Field.radios("activity", small=True),
+        ]
+        if objectives.exists():
+            fields.append(Field.checkboxes("objectives", small=True))
+        else:
+            del self.fields["objectives"]
+        fields.append(Field.textarea("notes", rows=3, max_characters=2000))
+        self.helper.layout = Layout(*fields)
+
+
+class SessionForm(StepForm):
+    date = required_date("Date", "For example, 14 1 2027.")
+    start_time = forms.TimeField(
+        label="Start time",
+        required=False,
+        input_formats=["%H:%M", "%H.%M", "%H"],
+        help_text="Optional, in 24-hour time, like 09:30 or 14:00. Leave empty for all day.",
+        error_messages={"invalid": "Enter the start time like 09:30 or 14:00"},
+    )
+    hours = forms.DecimalField(
+        label="How many hours?",
+        required=False,
+        min_value=Decimal("0.25"),
+        max_value=SupportLog.MAX_HOURS,
+        decimal_places=2,
+        help_text="Optional.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}),
+        error_messages={
+            "invalid": "Enter the hours as a number, like 2 or 3.5",
+            "min_value": "Enter at least a quarter of an hour (0.25)",
+            "max_value": f"Enter at most {SupportLog.MAX_HOURS:f} hours",
+            "max_decimal_places": "Enter the hours to at most two decimal places, like 2.25",
+        },
+    )
+    note = forms.CharField(
+        label="What is it for?",
+        max_length=255,
+        required=False,
+        help_text="Optional. For example, lesson visits with the maths lead.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            Field("date"),
+            Field.text("start_time", field_width=5),
+            Field.text("hours", field_width=4),
+            Field.text("note"),
+        )
+
+
+class ConfirmForm(StepForm):
+    """No fields: somewhere for a refusal to show in the error summary."""
+
+
+def get_deployment_for_leader(request: HttpRequest, pk: int) -> Deployment:
+    """One of the signed-in leader's own deployments, or 404."""
+    return get_object_or_404(
+        Deployment.objects.select_related(
+            "request__school__local_authority",
+            "request__school__trust",
+            "request__school__phase",
+            "designation",
+        ),
+        pk=pk,
+        leader__user=request.user,
+    )
+
+
+def objectives_posted(request: HttpRequest, deployment: Deployment):
+    """The deployment's objectives; an id in the POST that is not one of them is a 404."""
+    objectives = deployment.objectives.all()
+    posted = {value for value in request.POST.getlist("objectives") if value.isdigit()}
+    if posted - {str(pk) for pk in objectives.values_list("pk", flat=True)}:
+        raise Http404("No such objective for this deployment.")
+    return objectives
+
+
+def long_date(day):
+    return f"{day.day} {day:%B %Y}"
+
+
+def delivered(entries, deployment):
+    """Hours and days logged, against the agreed days."""
+    hours = sum((entry.hours for entry in entries), Decimal(0))
+    days = hours / SupportLog.HOURS_PER_DAY
+    agreed = deployment.agreed_days
+    return {
+        "hours": hours,
+        "days": days,
+        "agreed": agreed,
+        "over": agreed is not None and days > agreed,
+        "left": None if agreed is None else max(agreed - days, Decimal(0)),
+    }
+
+
+@login_required
+@require_safe
+def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    deployment = get_deployment_for_leader(request, pk)
+    if deployment.status == Status.PROPOSED:
+        return redirect("portal:proposal", pk=deployment.pk)
+    support_request = deployment.request
+    entries = list(deployment.log_entries.prefetch_related("objectives"))
+    return render(
+        request,
+        "deployments/portal/deployment.html",
+        {
+            "deployment": deployment,
+            "support_request": support_request,
+            "active": deployment.status in ACTIVE_STATUSES,
+            "areas": list(support_request.areas_of_expertise.all()),
+            "objectives": list(deployment.objectives.all()),
+            # Changes of state only: notes can name other leaders proposed before.
+            "events": list(support_request.events.exclude(from_status=F("to_status"))),
+            "entries": entries,
+            "totals": delivered(entries, deployment),
+            "sessions": list(deployment.planned_sessions.filter(date__gte=timezone.localdate())),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def log_add(request: HttpRequest, pk: int) -> HttpResponse:
+    deployment = get_deployment_for_leader(request, pk)
+    if request.method == "POST":
+        form = SupportLogForm(request.POST, objectives=objectives_posted(request, deployment))
+        if form.is_valid():
+            try:
+                support_log_add(
+                    deployment=deployment,
+                    actor=request.user,
+                    date=form.cleaned_data["date"],
+                    hours=form.cleaned_data["hours"],
+                    activity=form.cleaned_data["activity"],
+                    notes=form.cleaned_data["notes"],
+                    objectives=form.cleaned_data.get("objectives", []),
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                entry = form.cleaned_data
+                hours = entry["hours"].normalize()
+                messages.success(
+                    request,
+                    f"You logged {hours:f} {'hour' if hours == 1 else 'hours'} of "
+                    f"{SupportLog.Activity(entry['activity']).label.lower()} "
+                    f"on {long_date(entry['date'])}.",
+                )
+                return redirect("portal:deployment", pk=deployment.pk)
+    else:
+        form = SupportLogForm(
+            initial={"date": timezone.localdate()}, objectives=deployment.objectives.all()
+        )
+    return render(
+        request,
+        "deployments/portal/log_add.html",
+        {"deployment": deployment, "form": form, "active": deployment.status in ACTIVE_STATUSES},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def log_remove(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    deployment = get_deployment_for_leader(request, pk)
+    entry = get_object_or_404(deployment.log_entries, pk=entry_pk)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            support_log_remove(entry=entry, actor=request.user)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"You removed the entry for {long_date(entry.date)}.")
+            return redirect("portal:deployment", pk=deployment.pk)
+    return render(
+        request,
+        "deployments/portal/log_remove.html",
+        {
+            "deployment": deployment,
+            "entry": entry,
+            "form": form,
+            "heading": "Remove this entry from the log?",
+            "button": "Remove entry",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_add(request: HttpRequest, pk: int) -> HttpResponse:
+    deployment = get_deployment_for_leader(request, pk)
+    form = SessionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = session_plan(deployment=deployment, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"You planned a session on {long_date(session.date)}.")
+            return redirect("portal:deployment", pk=deployment.pk)
+    return render(
+        request,
+        "deployments/portal/session_add.html",
+        {"deployment": deployment, "form": form, "active": deployment.status in ACTIVE_STATUSES},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_remove(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
+    deployment = get_deployment_for_leader(request, pk)
+    session = get_object_or_404(PlannedSession, deployment=deployment, pk=session_pk)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session_cancel(session=session, actor=request.user)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"You removed the session on {long_date(session.date)}.")
+            return redirect("portal:deployment", pk=deployment.pk)
+    return render(
+        request,
+        "deployments/portal/session_remove.html",
+        {
+            "deployment": deployment,
+            "session": session,
+            "form": form,
+            "heading": "Remove this planned session?",
+            "button": "Remove session",
+        },
+    )
+
+
+urlpatterns = [
+    path("deployments/<int:pk>/", deployment_detail, name="deployment"),
+    path("deployments/<int:pk>/log/", log_add, name="log-add"),
+    path("deployments/<int:pk>/log/<int:entry_pk>/remove/", log_remove, name="log-remove"),
+    path("deployments/<int:pk>/sessions/", session_add, name="session-add"),
+    path(
+        "deployments/<int:pk>/sessions/<int:session_pk>/remove/",
+        session_remove,
+        name="session-remove",
+    ),
+]

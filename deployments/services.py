@@ -427,7 +427,10 @@ def deployment_start(*, deployment, actor):
 
 @transaction.atomic
 def deployment_complete(*, deployment, actor):
-    """The support has finished: the deployment and its request are completed."""
+    """The support has finished: the deployment and its request are completed.
+
+    The school's contact is emailed a private link to evaluate the support.
+    """
     given, deployment = deployment, _lock(deployment)
     if deployment.status != Status.IN_DELIVERY:
         raise ValidationError(
@@ -437,11 +440,30 @@ def deployment_complete(*, deployment, actor):
     deployment.status = Status.COMPLETED
     deployment.completed_at = timezone.now()
     deployment.save(update_fields=["status", "completed_at", "updated_at"])
+    support_request = deployment.request
     request_transition(
-        support_request=deployment.request,
+        support_request=support_request,
         to_status=RequestStatus.COMPLETED,
         actor=actor,
         note=f"{deployment.leader} completed the support.",
+    )
+    # The school's evaluation link; imported here, as deployments.impact imports this module.
+    from .impact import EVALUATION_LINK_LIFETIME, evaluation_url
+
+    email_queue(
+        to=support_request.contact_email,
+        template="school_evaluation_request",
+        context={
+            "deployment": deployment,
+            "support_request": support_request,
+            "leader": deployment.leader,
+            "objectives": list(deployment.objectives.all()),
+            "evaluation_url": evaluation_url(deployment),
+            "link_expires_on": timezone.localdate(
+                deployment.completed_at + EVALUATION_LINK_LIFETIME
+            ),
+        },
+        topic="school-evaluation",
     )
     given.refresh_from_db()
     return deployment

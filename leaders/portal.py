@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from alliance_portal.pages.forms import StepForm
-from deployments.models import Deployment
+from deployments.models import Deployment, SupportLog
 from deployments.services import deployment_answer
 
 from .models import Leader, academic_year_bounds
@@ -34,8 +35,15 @@ def get_leader_for_user(request: HttpRequest) -> Leader:
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     leader = get_leader_for_user(request)
+    year_start, year_end = academic_year_bounds(timezone.localdate())
     deployments = list(
         Deployment.objects.filter(leader__user=request.user)
+        .annotate(
+            hours_logged=Sum("log_entries__hours"),
+            hours_this_year=Sum(
+                "log_entries__hours", filter=Q(log_entries__date__range=(year_start, year_end))
+            ),
+        )
         .select_related("request__school")
         .prefetch_related("request__areas_of_expertise")
         .order_by("-proposed_at", "-created_at", "-id")
@@ -48,8 +56,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         key=lambda d: (d.start_date is None, d.start_date, d.pk),
     )
     past = [d for d in deployments if d.status in PAST]
+    for d in deployments:
+        d.days_delivered = (d.hours_logged or Decimal(0)) / SupportLog.HOURS_PER_DAY
+    hours_this_year = sum((d.hours_this_year or Decimal(0) for d in deployments), Decimal(0))
 
-    year_start, year_end = academic_year_bounds(timezone.localdate())
     days_agreed = sum(
         (
             d.agreed_days or Decimal(0)
@@ -70,6 +80,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "past": past,
             "days_agreed": days_agreed,
             "days_left": max(leader.days_per_year - days_agreed, Decimal(0)),
+            "days_delivered": hours_this_year / SupportLog.HOURS_PER_DAY,
             "year_start": year_start,
             "year_end": year_end,
         },

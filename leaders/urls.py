@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import calendar, views
 
 app_name = "leaders"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("leaders/<int:pk>/", views.detail, name="detail"),
     path("become-a-leader/", views.apply, name="apply"),
     path("become-a-leader/sent/", views.apply_sent, name="apply-sent"),
+    path("calendar/<slug:token>.ics", calendar.feed, name="calendar-feed"),
 ]

@@ -189,3 +189,10 @@ class PlannedSessionFactory(factory.django.DjangoModelFactory):
     start_time = datetime.time(9, 30)
     hours = Decimal("3")
     note = "Lesson visits with the maths lead."
+
+
+def leader_with_designation(**fields):
+    """A leader who can sign in, with one active designation."""
+    leader = LeaderFactory(user=UserFactory(), **fields)
+    DesignationFactory(leader=leader)
+    return leader

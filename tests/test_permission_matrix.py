@@ -9,12 +9,17 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from deployments.impact import evaluation_token
 from requests.tracking import tracking_token
 from tests.factories import (
+    AgreedDeploymentFactory,
     CoordinatorFactory,
     DeploymentFactory,
     DesignationFactory,
     LeaderFactory,
+    ObjectiveFactory,
+    PlannedSessionFactory,
+    SupportLogFactory,
     SupportRequestFactory,
     UserFactory,
 )
@@ -118,6 +123,32 @@ MATRIX = {
         owner_only(200),
         owner_only(200),
     ),
+    # Leader A's deployment in delivery, with a log entry, a planned session and
+    # objectives. Leader B and anyone without a Leader record get a 404 throughout.
+    "portal:deployment": ("/my/deployments/{deployment}/", owner_only(200), signed_in(405)),
+    "portal:log-add": ("/my/deployments/{deployment}/log/", owner_only(200), owner_only(200)),
+    "portal:log-remove": (
+        "/my/deployments/{deployment}/log/{entry}/remove/",
+        owner_only(200),
+        owner_only(302),
+    ),
+    "portal:session-add": (
+        "/my/deployments/{deployment}/sessions/",
+        owner_only(200),
+        owner_only(200),
+    ),
+    "portal:session-remove": (
+        "/my/deployments/{deployment}/sessions/{session}/remove/",
+        owner_only(200),
+        owner_only(302),
+    ),
+    "portal:report": ("/my/deployments/{deployment}/report/", owner_only(200), owner_only(200)),
+    # Each leader's own profile and calendar link; staff without a Leader record get a 404.
+    "portal:profile": ("/my/profile/", leaders_only(200), leaders_only(200)),
+    "portal:calendar": ("/my/calendar/", leaders_only(200), leaders_only(302)),
+    # Private links: whoever holds one gets the same answer.
+    "leaders:calendar-feed": ("/calendar/{calendar}.ics", everyone(200), everyone(405)),
+    "deployments:evaluation": ("/feedback/{evaluation}/", everyone(200), everyone(200)),
     "admin-login": ("/admin/login/?next=/admin/", everyone(302), everyone(302)),
     "admin:index": ("/admin/", staff_only(200, 302), staff_only(200, 302)),
     "reports:dashboard": ("/admin/dashboard/", staff_only(200, 302), staff_only(405, 302)),
@@ -145,9 +176,27 @@ def world():
     proposal = DeploymentFactory(
         leader=leader_a, designation=designation, request__status="proposed"
     )
+    deployment = AgreedDeploymentFactory(
+        leader=leader_a,
+        designation=designation,
+        status="in-delivery",
+        request__status="in-delivery",
+    )
+    ObjectiveFactory(deployment=deployment)
+    completed = AgreedDeploymentFactory(
+        leader=leader_a, designation=designation, status="completed", request__status="completed"
+    )
+    ObjectiveFactory(deployment=completed)
+    leader_a.calendar_token = "matrix-calendar-token"
+    leader_a.save(update_fields=["calendar_token"])
     return {
         "leader": leader_a.pk,
         "proposal": proposal.pk,
+        "deployment": deployment.pk,
+        "entry": SupportLogFactory(deployment=deployment).pk,
+        "session": PlannedSessionFactory(deployment=deployment).pk,
+        "calendar": leader_a.calendar_token,
+        "evaluation": evaluation_token(completed),
         "token": tracking_token(SupportRequestFactory(status="matching")),
         "users": {"leader_a": leader_a.user, "leader_b": leader_b.user},
     }

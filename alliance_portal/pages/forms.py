@@ -22,6 +22,14 @@ class StepForm(forms.Form):
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
 
+    def add_service_errors(self, error):
+        """Show a service's refusal: keyed messages by their field, the rest in the summary."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error.messages)
+            return
+        for field, messages in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, messages)
+
 
 def validate_phone(value):
     digits = sum(character.isdigit() for character in value or "")

@@ -10,24 +10,20 @@ from leaders.models import AreaOfExpertise, academic_year_bounds
 from tests.factories import (
     AgreedDeploymentFactory,
     DeploymentFactory,
-    DesignationFactory,
-    LeaderFactory,
+    SupportLogFactory,
     SupportRequestFactory,
     UserFactory,
+    leader_with_designation,
 )
 
 pytestmark = pytest.mark.django_db
+
+DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture
 def leader():
     return leader_with_designation(full_name="Amira Khan", days_per_year=Decimal("20"))
-
-
-def leader_with_designation(**fields):
-    leader = LeaderFactory(user=UserFactory(), **fields)
-    DesignationFactory(leader=leader)
-    return leader
 
 
 def deploy(leader, factory=DeploymentFactory, **fields):
@@ -144,11 +140,36 @@ def test_it_never_shows_another_leaders_deployments(client, leader, this_year):
     assert "Secret" not in html
 
 
+def test_it_counts_days_delivered_this_year_and_links_each_deployment(client, leader, this_year):
+    delivering = deploy(
+        leader, AgreedDeploymentFactory, status="in-delivery", start_date=this_year - 400 * DAY
+    )
+    completed = deploy(leader, AgreedDeploymentFactory, status="completed", start_date=this_year)
+    SupportLogFactory(deployment=delivering, date=this_year, hours=Decimal("7"))
+    SupportLogFactory(deployment=delivering, date=this_year - 400 * DAY, hours=Decimal("7"))
+    SupportLogFactory(deployment=completed, date=this_year, hours=Decimal("3.5"))
+    SupportLogFactory(date=this_year, hours=Decimal("12"))  # another leader's
+    client.force_login(leader.user)
+
+    response = client.get("/my/")
+
+    html = response.content.decode()
+    assert response.context["days_delivered"] == Decimal("1.5")
+    assert "1.5 days</strong> delivered so far this year" in html
+    # Each row counts all its days, whichever year they fell in.
+    assert "2 of 6" in html
+    assert "0.5 of 6" in html
+    for deployment in (delivering, completed):
+        assert f'href="/my/deployments/{deployment.pk}/"' in html
+
+
 def make_deployments(leader, count):
     areas = list(AreaOfExpertise.objects.all()[:2])
     for number in range(count):
         proposal(leader, f"Waiting {number}", areas=areas)
-        deploy(leader, AgreedDeploymentFactory)
+        agreed = deploy(leader, AgreedDeploymentFactory, status="in-delivery")
+        for day in range(3):
+            SupportLogFactory(deployment=agreed, date=timezone.localdate() - day * DAY)
         deploy(leader, status="cancelled")
 
 
@@ -159,7 +180,7 @@ def test_it_reads_the_same_number_of_queries_at_any_size(
     make_deployments(leader, count)
     client.force_login(leader.user)
 
-    # session, user, leader, deployments, their requests' areas
+    # session, user, leader, deployments with their logged hours, their requests' areas
     with django_assert_num_queries(5):
         response = client.get("/my/")
 

@@ -844,4 +844,5 @@ def test_it_walks_a_request_from_proposal_to_completion():
         "leader-answer",
         "deployment-agreed",
         "deployment-agreed",
+        "school-evaluation",
     ]

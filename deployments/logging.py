@@ -1,0 +1,152 @@
+"""The leader's record of delivery: support log entries and planned sessions.
+
+Each function runs in one transaction and either does all it says or, with
+a ValidationError saying why, nothing. Field problems are keyed by the
+argument they concern, so a form can show them next to the right input.
+"""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from leaders.models import Leader
+
+from .models import Deployment, PlannedSession, SupportLog
+from .services import _date, _lock, deployment_start
+
+Status = Deployment.Status
+ACTIVE_STATUSES = (Status.AGREED, Status.IN_DELIVERY)
+# Sessions are planned at most this far ahead.
+PLANNING_HORIZON = datetime.timedelta(days=730)
+
+NOT_ACTIVE = {
+    Status.PROPOSED: "This support has not been agreed yet, so there is nothing to {} against it.",
+    Status.DECLINED: "This proposal was declined, so you cannot {} against it.",
+    Status.COMPLETED: "This support is completed, so you can no longer {} against it.",
+    Status.CANCELLED: "This support was cancelled, so you can no longer {} against it.",
+}
+
+
+def _check_active(deployment, doing):
+    if deployment.status not in ACTIVE_STATUSES:
+        raise ValidationError(NOT_ACTIVE[deployment.status].format(doing))
+
+
+def _hours_error(hours, *, required=True):
+    """What is wrong with a number of hours, or None."""
+    if hours is None:
+        return "Enter the number of hours" if required else None
+    try:
+        hours = Decimal(hours)
+    except (InvalidOperation, TypeError, ValueError):
+        return "Enter the hours as a number, like 2 or 3.5"
+    if not 0 < hours <= SupportLog.MAX_HOURS:
+        return f"Enter more than 0 and at most {SupportLog.MAX_HOURS:f} hours"
+    if hours != hours.quantize(Decimal("0.01")):
+        return "Enter the hours to at most two decimal places, like 2.25"
+    return None
+
+
+@transaction.atomic
+def support_log_add(*, deployment, actor, date, hours, activity, notes="", objectives=()):
+    """Log support given on `date`; the first entry on an agreed deployment starts it."""
+    deployment = _lock(deployment)
+    _check_active(deployment, "log support")
+    # One leader's entries are added one at a time, so a day's total stays honest.
+    Leader.objects.select_for_update().get(pk=deployment.leader_id)
+
+    errors = {}
+    today = timezone.localdate()
+    if date is None:
+        errors["date"] = "Enter the date of the support"
+    elif date > today:
+        errors["date"] = "The date must be today or in the past"
+    elif deployment.start_date and date < deployment.start_date:
+        errors["date"] = (
+            f"The date must not be before the support started on {_date(deployment.start_date)}"
+        )
+    hours_error = _hours_error(hours)
+    if hours_error:
+        errors["hours"] = hours_error
+    elif date is not None and "date" not in errors:
+        logged = SupportLog.objects.filter(
+            deployment__leader_id=deployment.leader_id, date=date
+        ).aggregate(total=Sum("hours"))["total"] or Decimal(0)
+        if logged + Decimal(hours) > SupportLog.MAX_HOURS:
+            left = max(SupportLog.MAX_HOURS - logged, Decimal(0))
+            errors["hours"] = (
+                f"You have already logged {logged.normalize():f} hours on {_date(date)}; "
+                f"a day has at most {SupportLog.MAX_HOURS:f}, so you can add "
+                f"{left.normalize():f} more"
+            )
+    if activity not in SupportLog.Activity.values:
+        errors["activity"] = "Choose what you did"
+    notes = (notes or "").strip()
+    if len(notes) > 2000:
+        errors["notes"] = "Notes must be 2000 characters or fewer"
+    objectives = list(objectives)
+    if any(objective.deployment_id != deployment.pk for objective in objectives):
+        errors["objectives"] = "Choose objectives of this support only"
+    if errors:
+        raise ValidationError(errors)
+
+    entry = SupportLog.objects.create(
+        deployment=deployment,
+        date=date,
+        hours=Decimal(hours),
+        activity=activity,
+        notes=notes,
+        logged_by=actor,
+    )
+    entry.objectives.set(objectives)
+    if deployment.status == Status.AGREED:
+        deployment_start(deployment=deployment, actor=actor)
+    return entry
+
+
+@transaction.atomic
+def support_log_remove(*, entry, actor):
+    """Remove a log entry, while the support is still open."""
+    _check_active(_lock(entry.deployment), "change the log")
+    SupportLog.objects.filter(pk=entry.pk).delete()
+
+
+@transaction.atomic
+def session_plan(*, deployment, actor, date, start_time=None, hours=None, note=""):
+    """Put a session with the school in the leader's calendar."""
+    deployment = _lock(deployment)
+    _check_active(deployment, "plan sessions")
+    errors = {}
+    today = timezone.localdate()
+    if date is None:
+        errors["date"] = "Enter the date of the session"
+    elif date < today:
+        errors["date"] = "The date must be today or in the future"
+    elif date > today + PLANNING_HORIZON:
+        errors["date"] = "The date must be within the next two years"
+    hours_error = _hours_error(hours, required=False)
+    if hours_error:
+        errors["hours"] = hours_error
+    note = (note or "").strip()
+    if len(note) > 255:
+        errors["note"] = "The note must be 255 characters or fewer"
+    if errors:
+        raise ValidationError(errors)
+    return PlannedSession.objects.create(
+        deployment=deployment,
+        date=date,
+        start_time=start_time,
+        hours=None if hours is None else Decimal(hours),
+        note=note,
+    )
+
+
+@transaction.atomic
+def session_cancel(*, session, actor):
+    """Take a planned session out of the calendar."""
+    _lock(session.deployment)
+    PlannedSession.objects.filter(pk=session.pk).delete()
