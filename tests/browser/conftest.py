@@ -63,3 +63,9 @@ def axe_violations(page):
 
 def describe(violations):
     return json.dumps(violations, indent=2)
+
+
+def assert_accessible(axe_violations):
+    """Fail with axe's findings, summarised, unless the page has none."""
+    violations = axe_violations()
+    assert violations == [], describe(violations)

@@ -1,12 +1,16 @@
-"""A leader accepts their invitation, sets a password and finds their work, in a real browser."""
+"""A leader accepts their invitation, sets a password, answers a proposal and logs a visit."""
 
+import datetime
 import re
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from alliance_portal.accounts.services import leader_invite
 from alliance_portal.notifications.models import OutboundEmail
+from deployments.services import deployment_agree
 from tests.browser.conftest import describe
 from tests.factories import (
     CoordinatorFactory,
@@ -35,7 +39,7 @@ def leader():
     return leader
 
 
-def test_a_leader_accepts_the_invitation_and_sees_their_proposal(
+def test_a_leader_goes_from_the_invitation_to_logging_a_visit_on_a_phone(
     live_server, page, leader, settings, axe_violations
 ):
     settings.SITE_URL = live_server.url
@@ -71,6 +75,35 @@ def test_a_leader_accepts_the_invitation_and_sees_their_proposal(
     page.get_by_role("button", name="Send your answer").click()
     expect(page).to_have_url(live_server.url + "/my/")
     expect(page.locator(".govuk-notification-banner")).to_contain_text("will be in touch")
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+
+    # The coordinator agrees the terms in the admin (its own browser test covers that page).
+    today = timezone.localdate()
+    deployment_agree(
+        deployment=leader.deployments.get(),
+        objectives=["Fractions taught with confidence in year 5."],
+        agreed_days=Decimal("4"),
+        start_date=today,
+        end_date=today + datetime.timedelta(days=60),
+        daily_rate=Decimal("350"),
+        brokerage_fee=Decimal("50"),
+        funding_source="school-budget",
+        signed_by="Jo Baker",
+        actor=CoordinatorFactory(),
+    )
+
+    page.reload()
+    page.get_by_role("link", name="Oakfield Primary School").click()
+    page.get_by_role("button", name="Log support").click()
+    page.get_by_label("How many hours?").fill("2.5")
+    page.get_by_label("Working alongside staff").check()
+    page.get_by_label("Fractions taught with confidence in year 5.").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "You logged 2.5 hours of working alongside staff"
+    )
+    expect(page.locator("main")).to_contain_text("In delivery")
     violations = axe_violations()
     assert violations == [], describe(violations)
 

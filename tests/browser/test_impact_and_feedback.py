@@ -11,7 +11,7 @@ from alliance_portal.notifications.models import OutboundEmail
 from deployments.impact import EVALUATION_LINK_LIFETIME, evaluation_token
 from deployments.models import Deployment, SchoolEvaluation
 from requests.models import SupportRequest
-from tests.browser.conftest import describe
+from tests.browser.conftest import assert_accessible
 from tests.factories import (
     AgreedDeploymentFactory,
     LeaderFactory,
@@ -38,11 +38,6 @@ def deployment():
     ObjectiveFactory(deployment=deployment, position=0, description="Sharper maths lessons")
     ObjectiveFactory(deployment=deployment, position=1, description="A stronger phonics scheme")
     return deployment
-
-
-def assert_accessible(axe_violations):
-    violations = axe_violations()
-    assert violations == [], describe(violations)
 
 
 def sign_in(page, live_server):

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.conftest import describe
+from tests.browser.conftest import assert_accessible
 from tests.factories import (
     AgreedDeploymentFactory,
     DesignationFactory,
@@ -43,11 +43,6 @@ def deployment():
         deployment=deployment, date=today - datetime.timedelta(days=7), hours=Decimal("7")
     )
     return deployment
-
-
-def assert_accessible(axe_violations):
-    violations = axe_violations()
-    assert violations == [], describe(violations)
 
 
 def test_a_leader_logs_a_visit_on_a_phone(live_server, page, deployment, axe_violations):

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from leaders.models import Leader
-from tests.browser.conftest import describe
+from tests.browser.conftest import assert_accessible
 from tests.factories import DesignationFactory, LeaderFactory, UserFactory
 
 pytestmark = [
@@ -31,11 +31,6 @@ def sign_in(page, live_server):
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(live_server.url + "/my/")
-
-
-def assert_accessible(axe_violations):
-    violations = axe_violations()
-    assert violations == [], describe(violations)
 
 
 def test_a_leader_edits_their_profile_on_a_phone(live_server, page, leader, axe_violations):
