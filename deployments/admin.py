@@ -8,7 +8,7 @@ from alliance_portal.accounts.admin_scoping import (
 from alliance_portal.reports.admin_exports import ExportMixin
 
 from . import admin_views
-from .models import Deployment, ImpactReport, Objective, SchoolEvaluation
+from .models import Deployment, ImpactReport, Objective, SchoolEvaluation, SupportLog
 
 REPORTABLE = (Deployment.Status.IN_DELIVERY, Deployment.Status.COMPLETED)
 
@@ -38,17 +38,26 @@ class ObjectiveInline(AllianceScopedInline, admin.TabularInline):
     fields = ["position", "description"]
 
 
-class OutcomeInline(AllianceScopedInline, admin.StackedInline):
-    """The leader's report or the school's evaluation, read-only; shown once it exists.
+class SupportLogInline(AllianceScopedInline, admin.TabularInline):
+    """What the leader logged, read-only: the leader's own record of their work.
 
-    Whoever may view the deployment may read them (the deployment admin is
-    already scoped to the coordinator's alliance); nobody edits them here.
+    Whoever may view the deployment may read it (the deployment admin is
+    already scoped to the coordinator's alliance); only the leader writes it.
     """
 
+    model = SupportLog
     extra = 0
-    max_num = 1
     can_delete = False
-    classes = ["collapse"]
+    fields = ["date", "hours", "activity", "objectives_touched", "notes"]
+    readonly_fields = fields
+    verbose_name_plural = "Support log (written by the leader)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("objectives")
+
+    @admin.display(description="Objectives")
+    def objectives_touched(self, entry):
+        return ", ".join(str(objective.position) for objective in entry.objectives.all()) or "–"
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("deployments.view_deployment")
@@ -61,18 +70,6 @@ class OutcomeInline(AllianceScopedInline, admin.StackedInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-class ImpactReportInline(OutcomeInline):
-    model = ImpactReport
-    verbose_name = verbose_name_plural = "Leader's impact report (record)"
-    fields = ["submitted_at", "submitted_by", "summary"]
-
-
-class SchoolEvaluationInline(OutcomeInline):
-    model = SchoolEvaluation
-    verbose_name = verbose_name_plural = "School's evaluation (record)"
-    fields = ["submitted_at", "submitted_by_name", "satisfaction", "would_use_again", "comments"]
 
 
 class OutcomeFilter(admin.SimpleListFilter):
@@ -193,13 +190,9 @@ class DeploymentAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmi
         return ["request", "leader", "designation", *fields]
 
     def get_inlines(self, request, obj):
-        # hasattr remembers the answer on the object, so asking again is free.
-        inlines = [ObjectiveInline]
-        if obj is not None and hasattr(obj, "impact_report"):
-            inlines.append(ImpactReportInline)
-        if obj is not None and hasattr(obj, "school_evaluation"):
-            inlines.append(SchoolEvaluationInline)
-        return inlines
+        if obj is not None and obj.status in REPORTABLE:
+            return [ObjectiveInline, SupportLogInline]
+        return [ObjectiveInline]
 
     object_actions = {
         "answer": admin_views.answer_view,

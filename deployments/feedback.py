@@ -104,12 +104,14 @@ def evaluation(request: HttpRequest, token: str) -> HttpResponse:
     except EvaluationLinkInvalid:
         return render(request, "deployments/feedback/link_invalid.html", status=404)
     except EvaluationLinkExpired as expired:
-        return render(
-            request,
-            "deployments/feedback/link_expired.html",
-            {"deployment": expired.deployment, "support_request": expired.deployment.request},
-            status=410,
-        )
+        deployment = expired.deployment
+        context = {"deployment": deployment, "support_request": deployment.request}
+        sent = SchoolEvaluation.objects.filter(deployment=deployment).first()
+        if sent is not None:  # answered in time: the thanks still stand
+            return render(
+                request, "deployments/feedback/thanks.html", {**context, "evaluation": sent}
+            )
+        return render(request, "deployments/feedback/link_expired.html", context, status=410)
     if deployment.status != Deployment.Status.COMPLETED:
         # Links are sent only on completion; a deployment reopened since has none.
         return render(request, "deployments/feedback/link_invalid.html", status=404)

@@ -66,8 +66,9 @@ def support_log_add(*, deployment, actor, date, hours, activity, notes="", objec
     elif date > today:
         errors["date"] = "The date must be today or in the past"
     elif deployment.start_date and date < deployment.start_date:
+        started = "started" if deployment.start_date <= today else "is agreed to start"
         errors["date"] = (
-            f"The date must not be before the support started on {_date(deployment.start_date)}"
+            f"The date must not be before the support {started} on {_date(deployment.start_date)}"
         )
     hours_error = _hours_error(hours)
     if hours_error:
@@ -147,6 +148,6 @@ def session_plan(*, deployment, actor, date, start_time=None, hours=None, note="
 
 @transaction.atomic
 def session_cancel(*, session, actor):
-    """Take a planned session out of the calendar."""
-    _lock(session.deployment)
+    """Take a planned session out of the calendar, while the support is still open."""
+    _check_active(_lock(session.deployment), "change the planned sessions")
     PlannedSession.objects.filter(pk=session.pk).delete()

@@ -188,9 +188,16 @@ def delivered(entries, deployment):
 @require_safe
 def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     deployment = get_deployment_for_leader(request, pk)
-    if deployment.status == Status.PROPOSED:
+    if deployment.agreed_at is None:
+        # Never agreed (waiting, declined, or cancelled as a proposal): the proposal
+        # page says so, without the school's contact details.
         return redirect("portal:proposal", pk=deployment.pk)
     support_request = deployment.request
+    # The leader's part of the request's story: changes of state since they were
+    # proposed. Notes stay out, as they can name other leaders proposed before.
+    events = support_request.events.exclude(from_status=F("to_status"))
+    if deployment.proposed_at:
+        events = events.filter(created_at__gte=deployment.proposed_at)
     entries = list(deployment.log_entries.prefetch_related("objectives"))
     return render(
         request,
@@ -201,8 +208,7 @@ def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "active": deployment.status in ACTIVE_STATUSES,
             "areas": list(support_request.areas_of_expertise.all()),
             "objectives": list(deployment.objectives.all()),
-            # Changes of state only: notes can name other leaders proposed before.
-            "events": list(support_request.events.exclude(from_status=F("to_status"))),
+            "events": list(events),
             "entries": entries,
             "totals": delivered(entries, deployment),
             "sessions": list(deployment.planned_sessions.filter(date__gte=timezone.localdate())),

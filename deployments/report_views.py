@@ -27,6 +27,24 @@ REPORTABLE = (Deployment.Status.IN_DELIVERY, Deployment.Status.COMPLETED)
 OBJECTIVE_FIELD = re.compile(r"^(?:rating|evidence)_(\d+)$")
 
 
+class ObjectiveHeading:
+    """A layout piece naming an objective.
+
+    Unlike crispy's HTML(), which compiles its text as a template, this only
+    escapes: an objective a coordinator wrote is shown, never run.
+    """
+
+    def __init__(self, number, description):
+        self.number, self.description = number, description
+
+    def render(self, form, context, template_pack=None, **kwargs):
+        return format_html(
+            '<h2 class="govuk-heading-m">Objective {}</h2><p class="govuk-body">{}</p>',
+            self.number,
+            self.description,
+        )
+
+
 class ImpactReportForm(StepForm):
     """Per objective a Red/Amber/Green rating and the evidence for it; then a summary."""
 
@@ -58,13 +76,7 @@ class ImpactReportForm(StepForm):
                 error_messages={"required": f"Give the evidence for objective {number}"},
             )
             layout += [
-                HTML(
-                    format_html(
-                        '<h2 class="govuk-heading-m">Objective {}</h2><p class="govuk-body">{}</p>',
-                        number,
-                        objective.description,
-                    )
-                ),
+                ObjectiveHeading(number, objective.description),
                 Field.radios(rating_key(objective), legend_size=Size.SMALL, small=True),
                 Field.textarea(evidence_key(objective), max_characters=EVIDENCE_MAX),
             ]

@@ -218,6 +218,20 @@ def test_the_leader_sees_a_form_for_each_objective():
     assert "<legend" in page
 
 
+def test_an_objective_is_shown_as_text_never_run_as_a_template():
+    deployment = make_deployment(objectives=1)
+    deployment.objectives.update(description="Raise {{ 7|add:1 }} <b>{% now 'Y' %}</b>")
+    client = signed_in(deployment.leader.user)
+
+    response = client.get(url(deployment))
+
+    assert response.status_code == 200
+    assert (
+        "Raise {{ 7|add:1 }} &lt;b&gt;{% now &#x27;Y&#x27; %}&lt;/b&gt;"
+        in response.content.decode()
+    )
+
+
 def test_the_leader_sends_the_report_and_goes_back_to_the_deployment():
     deployment = make_deployment()
     client = signed_in(deployment.leader.user)
@@ -275,12 +289,19 @@ def test_it_says_when_the_deployment_is_not_under_way():
     response = client.get(url(deployment))
     posted = client.post(url(deployment), form_data(deployment))
 
-    assert "You can write the impact report once the support is under way" in (
-        response.content.decode()
-    )
+    assert "You can write the impact report once it is under way" in response.content.decode()
     assert 'name="summary"' not in response.content.decode()
     assert posted.status_code == 200
     assert not ImpactReport.objects.exists()
+
+
+def test_it_needs_no_report_for_cancelled_support():
+    deployment = make_deployment(status=Status.CANCELLED, request__status=RequestStatus.WITHDRAWN)
+
+    page = signed_in(deployment.leader.user).get(url(deployment)).content.decode()
+
+    assert "This support is cancelled, so no impact report is needed." in page
+    assert 'name="summary"' not in page
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

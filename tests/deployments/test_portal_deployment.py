@@ -144,6 +144,38 @@ def test_it_sends_a_proposal_to_the_proposal_page():
     assert response.url == f"/my/proposals/{proposal.pk}/"
 
 
+@pytest.mark.parametrize("status", [Deployment.Status.DECLINED, Deployment.Status.CANCELLED])
+def test_support_never_agreed_stays_on_the_proposal_page(status):
+    leader = LeaderFactory(user=UserFactory())
+    proposal = DeploymentFactory(
+        leader=leader, designation=DesignationFactory(leader=leader), status=status
+    )
+    client = signed_in(leader.user)
+
+    response = client.get(url(proposal))
+
+    assert response.status_code == 302
+    assert response.url == f"/my/proposals/{proposal.pk}/"
+    assert f'href="/my/proposals/{proposal.pk}/"' in client.get("/my/").content.decode()
+
+
+def test_the_timeline_starts_when_the_leader_was_proposed(deployment):
+    RequestEvent.objects.create(
+        request=deployment.request,
+        from_status="triaged",
+        to_status="matching",
+        created_at=deployment.proposed_at - 3 * DAY,
+    )
+    RequestEvent.objects.create(
+        request=deployment.request, from_status="proposed", to_status="agreed"
+    )
+
+    html = signed_in(deployment.leader.user).get(url(deployment)).content.decode()
+
+    assert "Agreed" in html
+    assert "Finding a leader" not in html
+
+
 def test_the_dashboard_links_to_the_deployment(deployment):
     html = signed_in(deployment.leader.user).get("/my/").content.decode()
 

@@ -339,6 +339,18 @@ def test_an_expired_link_says_how_to_reach_the_alliance(client, method):
     assert not SchoolEvaluation.objects.exists()
 
 
+def test_an_expired_link_still_thanks_a_school_that_answered_in_time(client):
+    deployment = make_deployment()
+    submit(deployment)
+    token = old_token(deployment, EVALUATION_LINK_LIFETIME * 2)
+
+    response = client.get(page_url(deployment, token))
+
+    assert response.status_code == 200
+    assert "This link has expired" not in response.content.decode()
+    assert response.templates[0].name == "deployments/feedback/thanks.html"
+
+
 def test_a_link_to_support_not_completed_does_not_work(client):
     deployment = make_deployment(status=Status.IN_DELIVERY)
 

@@ -254,3 +254,24 @@ def test_it_cancels_a_session():
     session_cancel(session=session, actor=session.deployment.leader.user)
 
     assert not PlannedSession.objects.exists()
+
+
+def test_it_keeps_the_sessions_of_completed_support():
+    session = PlannedSessionFactory(deployment__status=Deployment.Status.COMPLETED)
+
+    error = refusal(session_cancel, session=session, actor=session.deployment.leader.user)
+
+    assert "no longer change the planned sessions" in error.messages[0]
+    assert PlannedSession.objects.exists()
+
+
+def test_it_says_when_agreed_support_has_not_started_yet(deployment):
+    deployment.start_date = TODAY + 7 * DAY
+    deployment.save()
+
+    error = refusal(log, deployment=deployment)
+
+    assert error.message_dict["date"] == [
+        "The date must not be before the support is agreed to start on "
+        f"{(TODAY + 7 * DAY).day} {TODAY + 7 * DAY:%B %Y}"
+    ]
