@@ -125,7 +125,8 @@ def complete_view(request, model_admin, object_id):
         request,
         deployment,
         services.deployment_complete,
-        f"The deployment and request {deployment.request.reference} are completed.",
+        f"The deployment and request {deployment.request.reference} are completed; the school "
+        "has been emailed a link to evaluate the support.",
     )
 
 

@@ -540,8 +540,12 @@ def test_it_starts_and_completes_a_deployment(alice, world):
     assert deployment.status == Deployment.Status.COMPLETED
     assert world.request.status == Status.COMPLETED
     assert messages_of(completed) == [
-        f"The deployment and request {world.request.reference} are completed."
+        f"The deployment and request {world.request.reference} are completed; the school has "
+        "been emailed a link to evaluate the support."
     ]
+    assert OutboundEmail.objects.filter(
+        topic="school-evaluation", to=world.request.contact_email
+    ).exists()
 
 
 def test_it_refuses_to_complete_a_deployment_not_started(alice, world):
