@@ -69,3 +69,9 @@ def assert_accessible(axe_violations):
     """Fail with axe's findings, summarised, unless the page has none."""
     violations = axe_violations()
     assert violations == [], describe(violations)
+
+
+def assert_fits_width(page):
+    """Nothing on the page is wider than the viewport, so nobody scrolls sideways."""
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from alliance_portal.accounts.services import leader_invite
 from alliance_portal.notifications.models import OutboundEmail
 from deployments.services import deployment_agree
-from tests.browser.conftest import describe
+from tests.browser.conftest import assert_fits_width, describe
 from tests.factories import (
     CoordinatorFactory,
     DeploymentFactory,
@@ -94,7 +94,9 @@ def test_a_leader_goes_from_the_invitation_to_logging_a_visit_on_a_phone(
     )
 
     page.reload()
+    assert_fits_width(page)
     page.get_by_role("link", name="Oakfield Primary School").click()
+    assert_fits_width(page)
     page.get_by_role("button", name="Log support").click()
     page.get_by_label("How many hours?").fill("2.5")
     page.get_by_label("Working alongside staff").check()
