@@ -15,7 +15,14 @@ from alliance_portal.accounts.groups import COORDINATOR_GROUP_NAME
 from alliance_portal.accounts.models import User
 from alliance_portal.demo import national, world
 from alliance_portal.schools.models import Alliance, LocalAuthority, Phase, School, Trust
-from deployments.models import Deployment, ImpactReport, Objective, SchoolEvaluation, SupportLog
+from deployments.models import (
+    Deployment,
+    ImpactReport,
+    Objective,
+    PlannedSession,
+    SchoolEvaluation,
+    SupportLog,
+)
 from leaders.models import DeclaredConflict, Designation, Leader, academic_year_bounds
 from requests.models import ReferenceSequence, RequestEvent, SupportRequest
 from tests.factories import SupportRequestFactory
@@ -452,6 +459,12 @@ def assert_delivery_is_consistent():
         hours_by_leader_day[deployment.leader_id, entry.date] += entry.hours
     assert hours_by_leader_day
     assert max(hours_by_leader_day.values()) <= SupportLog.MAX_HOURS
+    sessions = PlannedSession.objects.select_related("deployment")
+    assert sessions
+    for session in sessions:
+        assert session.deployment.status == DS.IN_DELIVERY
+        assert timezone.localdate() <= session.date <= session.deployment.end_date
+        assert session.date.weekday() < 5
     reported = set(ImpactReport.objects.values_list("deployment__status", flat=True))
     assert reported == {DS.COMPLETED}
     evaluated = set(SchoolEvaluation.objects.values_list("deployment__request__status", flat=True))

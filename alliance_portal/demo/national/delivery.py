@@ -1,4 +1,4 @@
-"""Delivery: what leaders logged, the impact reports they wrote and the schools' evaluations.
+"""Delivery: what leaders logged and planned, their impact reports and the schools' evaluations.
 
 Deployments in delivery have logged about as much support as the time gone
 suggests; completed ones nearly all their agreed days. Completed deployments
@@ -22,6 +22,7 @@ from deployments.models import (
     ImpactReport,
     Objective,
     ObjectiveImpact,
+    PlannedSession,
     Rating,
     SchoolEvaluation,
     SchoolObjectiveImpact,
@@ -39,6 +40,12 @@ ACTIVITY_WEIGHTS = {
     SupportLog.Activity.ACTION_PLANNING: 20,
     SupportLog.Activity.OTHER: 5,
 }
+PLANNED_NOTES = (
+    "Lesson visits with the subject lead.",
+    "Review of the action plan with the senior team.",
+    "Twilight training for staff.",
+    "Meeting with the headteacher.",
+)
 RATING_WEIGHTS = {Rating.GREEN: 60, Rating.AMBER: 30, Rating.RED: 10}
 SATISFACTION_WEIGHTS = {5: 45, 4: 35, 3: 12, 2: 6, 1: 2}
 USE_AGAIN_BY_SATISFACTION = {5: "yes", 4: "yes", 3: "not-sure", 2: "no", 1: "no"}
@@ -73,6 +80,14 @@ class DeliveryStage(BuilderBase):
                 ],
             )
             counts["log entries"] = len(entries)
+            sessions = [
+                session
+                for _, deployment in delivered
+                if deployment.status == D.IN_DELIVERY
+                for session in self._planned_sessions(deployment)
+            ]
+            bulk_insert(PlannedSession, sessions)
+            counts["planned sessions"] = len(sessions)
             completed = [(p, d) for p, d in delivered if d.status == D.COMPLETED]
             counts.update(self._build_reports(completed, objectives))
 
@@ -133,6 +148,26 @@ class DeliveryStage(BuilderBase):
                 )
             )
         return made
+
+    def _planned_sessions(self, deployment):
+        """One or two visits in the next few weeks, before the agreed end."""
+        sessions = []
+        for _ in range(self.rng.randint(1, 2)):
+            date = self.today + datetime.timedelta(days=self.rng.randint(1, 28))
+            if date.weekday() >= 5:
+                date += datetime.timedelta(days=7 - date.weekday())
+            if date > deployment.end_date:
+                continue
+            sessions.append(
+                PlannedSession(
+                    deployment=deployment,
+                    date=date,
+                    start_time=datetime.time(self.rng.choice((9, 10, 13)), 30),
+                    hours=self.rng.choice(ENTRY_HOURS),
+                    note=self.rng.choice(PLANNED_NOTES),
+                )
+            )
+        return sessions
 
     def _build_reports(self, completed, objectives):
         reports, ratings, evaluations, school_ratings = [], [], [], []
