@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django.contrib import admin
+from django.db.models import Sum
 
 from alliance_portal.accounts.admin_scoping import (
     AllianceScopedHistoryAdmin,
@@ -8,6 +11,7 @@ from alliance_portal.accounts.admin_scoping import (
 from alliance_portal.reports.admin_exports import ExportMixin
 
 from . import admin_views
+from .logging import delivery_totals
 from .models import Deployment, ImpactReport, Objective, SchoolEvaluation, SupportLog
 
 REPORTABLE = (Deployment.Status.IN_DELIVERY, Deployment.Status.COMPLETED)
@@ -113,8 +117,10 @@ def outcomes_context(deployment):
     by_school = (
         {impact.objective_id: impact for impact in evaluation.ratings.all()} if evaluation else {}
     )
+    hours = deployment.log_entries.aggregate(total=Sum("hours"))["total"] or Decimal(0)
     return {
         "show_outcomes": deployment.status in REPORTABLE or bool(report or evaluation),
+        "delivery": delivery_totals(hours, deployment),
         "impact_report": report,
         "school_evaluation": evaluation,
         "outcome_rows": [

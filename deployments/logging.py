@@ -31,6 +31,19 @@ NOT_ACTIVE = {
 }
 
 
+def delivery_totals(hours, deployment):
+    """`hours` logged as days delivered, against the deployment's agreed days."""
+    days = hours / SupportLog.HOURS_PER_DAY
+    agreed = deployment.agreed_days
+    return {
+        "hours": hours,
+        "days": days,
+        "agreed": agreed,
+        "over": agreed is not None and days > agreed,
+        "left": None if agreed is None else max(agreed - days, Decimal(0)),
+    }
+
+
 def _check_active(deployment, doing):
     if deployment.status not in ACTIVE_STATUSES:
         raise ValidationError(NOT_ACTIVE[deployment.status].format(doing))

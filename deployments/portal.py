@@ -23,6 +23,7 @@ from alliance_portal.pages.forms import OptionalDateField, StepForm
 
 from .logging import (
     ACTIVE_STATUSES,
+    delivery_totals,
     session_cancel,
     session_plan,
     support_log_add,
@@ -172,16 +173,7 @@ def long_date(day):
 
 def delivered(entries, deployment):
     """Hours and days logged, against the agreed days."""
-    hours = sum((entry.hours for entry in entries), Decimal(0))
-    days = hours / SupportLog.HOURS_PER_DAY
-    agreed = deployment.agreed_days
-    return {
-        "hours": hours,
-        "days": days,
-        "agreed": agreed,
-        "over": agreed is not None and days > agreed,
-        "left": None if agreed is None else max(agreed - days, Decimal(0)),
-    }
+    return delivery_totals(sum((entry.hours for entry in entries), Decimal(0)), deployment)
 
 
 @login_required

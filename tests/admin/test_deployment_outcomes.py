@@ -1,5 +1,7 @@
 """The deployment's admin page shows the leader's report and the school's evaluation side by side."""
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -99,6 +101,15 @@ def test_it_says_what_is_still_to_come(deployment):
     section = outcomes(response)
     assert "Leader’s report: not sent yet" in section
     assert "asked for when the deployment completes" in section
+
+
+def test_it_counts_the_days_delivered_against_the_agreed_days(admin_client, deployment):
+    factories.SupportLogFactory(deployment=deployment, hours=Decimal("7"))
+    factories.SupportLogFactory(deployment=deployment, hours=Decimal("3.5"))
+
+    section = outcomes(admin_client.get(change_url(deployment)))
+
+    assert "Delivered: 1.5 of 6 agreed days (10.5 hours logged by the leader" in section
 
 
 def test_it_shows_the_support_log_read_only(admin_client, deployment):

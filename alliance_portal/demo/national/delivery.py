@@ -8,7 +8,7 @@ school's evaluation too. No leader logs more than a working day on one date.
 
 import datetime
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from alliance_portal.demo.national import content
 from alliance_portal.demo.national.base import (
@@ -49,6 +49,11 @@ PLANNED_NOTES = (
 RATING_WEIGHTS = {Rating.GREEN: 60, Rating.AMBER: 30, Rating.RED: 10}
 SATISFACTION_WEIGHTS = {5: 45, 4: 35, 3: 12, 2: 6, 1: 2}
 USE_AGAIN_BY_SATISFACTION = {5: "yes", 4: "yes", 3: "not-sure", 2: "no", 1: "no"}
+
+
+def _whole_half_hours(hours):
+    """`hours` rounded down to a whole number of half hours, as a leader would log them."""
+    return (hours * 2).to_integral_value(rounding=ROUND_FLOOR) / 2
 
 
 class DeliveryStage(BuilderBase):
@@ -118,7 +123,7 @@ class DeliveryStage(BuilderBase):
         hours_left = deployment.agreed_days * SupportLog.HOURS_PER_DAY * Decimal(str(share))
         made = []
         while hours_left >= 1 and len(made) < 200:
-            hours = min(self.rng.choice(ENTRY_HOURS), hours_left.quantize(Decimal("0.5")))
+            hours = min(self.rng.choice(ENTRY_HOURS), _whole_half_hours(hours_left))
             date = deployment.start_date + datetime.timedelta(days=self.rng.randrange(days))
             if date.weekday() >= 5:
                 date -= datetime.timedelta(days=date.weekday() - 4)

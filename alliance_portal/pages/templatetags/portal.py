@@ -1,4 +1,5 @@
 import re
+from decimal import Decimal
 
 from django import forms, template
 from django.utils.html import format_html, format_html_join
@@ -31,6 +32,14 @@ def nav_item(context, href, label):
         href,
         label,
     )
+
+
+@register.filter
+def hours(value):
+    """A number of hours as a person writes it: 3.5, 2.25, 10 (no trailing zeros)."""
+    if value in (None, ""):
+        return ""
+    return f"{Decimal(value).normalize():f}"
 
 
 @register.filter
