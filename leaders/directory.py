@@ -5,7 +5,12 @@ active designation. Lapsed and withdrawn designations are never loaded for
 these pages, so a template cannot show them by accident.
 """
 
+import hashlib
+import time
+from urllib.parse import urlencode
+
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, When
 
 from .models import AreaOfExpertise, Designation, Leader
@@ -117,3 +122,35 @@ def place_choices():
         places = (local_authorities, regions)
         cache.set(PLACES_CACHE_KEY, places, PLACES_CACHE_SECONDS)
     return places
+
+
+# Whole directory pages, as anonymous visitors see them, keyed by the query
+# string and a version that every change to what the directory shows moves
+# on (see `directory_changed`). The lifetime bounds what a bulk update, which
+# sends no signals, or another worker's private cache can leave stale.
+PAGE_CACHE_SECONDS = 60
+VERSION_CACHE_KEY = "leaders:directory:version"
+
+
+def page_cache_key(query):
+    """The cache key for one directory page: `query` is the request's GET QueryDict."""
+    version = cache.get(VERSION_CACHE_KEY)
+    if version is None:
+        # A fresh number, never an old one: pages cached under a version that
+        # was evicted must not come back.
+        cache.add(VERSION_CACHE_KEY, time.time_ns(), None)
+        version = cache.get(VERSION_CACHE_KEY)
+    canonical = urlencode(sorted((k, v) for k, values in query.lists() for v in values))
+    return f"leaders:directory:page:{version}:{hashlib.sha256(canonical.encode()).hexdigest()}"
+
+
+def directory_changed(**kwargs):
+    """Signal receiver: something the directory shows changed, so forget cached pages."""
+    _forget()
+    # Once more after the commit, in case a visitor cached the old rows meanwhile.
+    transaction.on_commit(_forget)
+
+
+def _forget():
+    cache.set(VERSION_CACHE_KEY, time.time_ns(), None)
+    cache.delete(PLACES_CACHE_KEY)

@@ -13,7 +13,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
@@ -179,10 +178,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             )
             saved = form.is_valid()
             if saved and form.has_changed():
-                form.save()
-                if "public_profile_consent" in form.changed_data:
-                    # Who is listed decides which places the directory offers.
-                    transaction.on_commit(lambda: cache.delete(directory.PLACES_CACHE_KEY))
+                form.save()  # the directory forgets its cached pages (leaders.apps)
         if saved:
             messages.success(request, "Your profile is saved.")
             return redirect("portal:profile")

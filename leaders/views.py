@@ -1,13 +1,16 @@
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from alliance_portal.pages.models import RolePage
 from alliance_portal.pages.protection import protect_public_form
 
 from . import services
-from .directory import directory_leaders, listed_leaders
+from .directory import PAGE_CACHE_SECONDS, directory_leaders, listed_leaders, page_cache_key
 from .forms import DirectoryFilterForm, LeaderApplicationForm
 
 LEADERS_PER_PAGE = 20
@@ -35,16 +38,31 @@ def _page_links(page, query):
 
 @require_safe
 def directory(request: HttpRequest) -> HttpResponse:
-    form = DirectoryFilterForm(request.GET)
-    filters = form.filters
-    page = Paginator(directory_leaders(filters), LEADERS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {
-        "form": form,
-        "filtered": bool(filters),
-        "page": page,
-        "pagination": _page_links(page, form.query_string()),
-    }
-    return render(request, "leaders/directory.html", context)
+    """The directory; its title and main content are cached, as they are the same for everyone."""
+    key = page_cache_key(request.GET)
+    page_parts = cache.get(key)
+    if page_parts is None:
+        form = DirectoryFilterForm(request.GET)
+        filters = form.filters
+        paginator = Paginator(directory_leaders(filters), LEADERS_PER_PAGE)
+        page = paginator.get_page(request.GET.get("page"))
+        context = {
+            "form": form,
+            "filtered": bool(filters),
+            "page": page,
+            "pagination": _page_links(page, form.query_string()),
+        }
+        page_parts = {
+            "title": render_to_string("leaders/_directory_title.txt", context, request).strip(),
+            "content": render_to_string("leaders/_directory_content.html", context, request),
+        }
+        cache.set(key, page_parts, PAGE_CACHE_SECONDS)
+    # Both parts are our own templates' output, escaped as they were rendered.
+    return render(
+        request,
+        "leaders/directory.html",
+        {part: mark_safe(html) for part, html in page_parts.items()},
+    )
 
 
 @require_safe

@@ -16,6 +16,7 @@ from tests.factories import (
     LeaderFactory,
     LocalAuthorityFactory,
     SchoolFactory,
+    UserFactory,
     phase,
 )
 
@@ -534,14 +535,75 @@ def test_it_uses_the_same_number_of_queries_whatever_the_number_of_leaders(clien
     assert counts_small[1] <= 4
 
 
-def test_it_remembers_where_leaders_work_between_visits(client):
+def test_it_serves_a_page_seen_before_from_the_cache(client):
     populate(3)
     cold = queries_for(client, DIRECTORY)
 
-    with CaptureQueriesContext(connection) as warm:
+    with CaptureQueriesContext(connection) as again:
         client.get(DIRECTORY)
+    with CaptureQueriesContext(connection) as other_page:
+        client.get(DIRECTORY, {"kind": "SLE"})
 
-    assert len(warm) == cold - 2
+    assert len(again) == 0
+    # Where leaders work is remembered across pages too.
+    assert len(other_page) == cold - 2
+
+
+def rewrite_bio(leader):
+    leader.bio = "Maths and science lead."
+    leader.save()
+    return "Maths and science lead."
+
+
+def add_expertise(leader):
+    leader.areas_of_expertise.add(AreaOfExpertise.objects.get(slug="science"))
+    return "Science"
+
+
+def designate_nationally(leader):
+    designate(leader, Designation.Kind.NLE)
+    return "National Leader of Education"
+
+
+def rename_school(leader):
+    leader.home_school.name = "Oakfield Primary Academy"
+    leader.home_school.save()
+    return "Oakfield Primary Academy"
+
+
+@pytest.mark.parametrize(
+    "change", [rewrite_bio, add_expertise, designate_nationally, rename_school]
+)
+def test_a_change_to_what_the_directory_shows_appears_at_once(client, change):
+    leader = listed_leader(full_name="Amira Khan", bio="Maths lead.")
+    client.get(DIRECTORY)
+
+    expected = change(leader)
+
+    results = client.get(DIRECTORY).content.decode().split('id="results"', 1)[1]
+    assert expected in results
+
+
+def test_a_leader_leaving_the_directory_disappears_at_once(client):
+    leader = listed_leader(full_name="Amira Khan")
+    assert names_listed(client.get(DIRECTORY)) == ["Amira Khan"]
+
+    leader.public_profile_consent = False
+    leader.save()
+
+    assert names_listed(client.get(DIRECTORY)) == []
+
+
+def test_the_cached_page_keeps_each_visitors_own_header(client):
+    listed_leader(full_name="Amira Khan")
+    client.get(DIRECTORY)
+    signed_in = LeaderFactory(user=UserFactory())
+    client.force_login(signed_in.user)
+
+    page = client.get(DIRECTORY).content.decode()
+
+    assert "Amira Khan" in page
+    assert 'href="/my/">Your work' in page
 
 
 def test_its_fast_select_writes_the_same_html_as_djangos():
