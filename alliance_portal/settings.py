@@ -189,7 +189,12 @@ LOGGING = {
 
 # Cache: rate limits live here. The default suits one process; with several
 # gunicorn workers use a shared cache, e.g. CACHE_URL=redis://127.0.0.1:6379/1
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    # Whole public pages (the leader directory), apart so they never push out
+    # the counters above. Share it between workers too, e.g. redis://.../2.
+    "pages": env.cache_url("PAGE_CACHE_URL", default="locmemcache://pages"),
+}
 
 # Portal settings.
 PORTAL_NAME = "Alliance Portal"

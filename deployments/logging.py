@@ -33,7 +33,8 @@ NOT_ACTIVE = {
 
 def delivery_totals(hours, deployment):
     """`hours` logged as days delivered, against the deployment's agreed days."""
-    days = hours / SupportLog.HOURS_PER_DAY
+    # To one decimal place, as pages show it, so "over" never contradicts the figure.
+    days = (hours / SupportLog.HOURS_PER_DAY).quantize(Decimal("0.1"))
     agreed = deployment.agreed_days
     return {
         "hours": hours,

@@ -7,13 +7,14 @@ class LeadersConfig(AppConfig):
     verbose_name = "System leaders"
 
     def ready(self):
-        from alliance_portal.schools.models import Alliance, School
+        from alliance_portal.schools.models import LocalAuthority, Phase, School
+        from alliance_portal.schools.signals import register_imported
 
         from .directory import directory_changed
         from .models import AreaOfExpertise, Designation, Leader
 
         # Everything the public directory shows; dispatch_uid keeps one connection each.
-        for model in (Leader, Designation, AreaOfExpertise, School, Alliance):
+        for model in (Leader, Designation, AreaOfExpertise, School, Phase, LocalAuthority):
             for signal in (post_save, post_delete):
                 signal.connect(
                     directory_changed, sender=model, dispatch_uid=f"directory-{model.__name__}"
@@ -22,3 +23,4 @@ class LeadersConfig(AppConfig):
             m2m_changed.connect(
                 directory_changed, sender=through, dispatch_uid=f"directory-{through.__name__}"
             )
+        register_imported.connect(directory_changed, dispatch_uid="directory-register")

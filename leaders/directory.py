@@ -9,7 +9,7 @@ import hashlib
 import time
 from urllib.parse import urlencode
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, When
 
@@ -124,33 +124,40 @@ def place_choices():
     return places
 
 
-# Whole directory pages, as anonymous visitors see them, keyed by the query
-# string and a version that every change to what the directory shows moves
-# on (see `directory_changed`). The lifetime bounds what a bulk update, which
-# sends no signals, or another worker's private cache can leave stale.
+# Whole directory pages (their title and main content, the same for every
+# visitor) are kept in a cache of their own, so filling it can never push out
+# the rate-limit and sign-in counters in the default cache. A page is keyed by
+# the filters and page number (as the form reads them: the last value of each)
+# and a version that every change to what the directory shows moves on (see
+# `directory_changed`). Free-text searches are not kept: there is no end to
+# them. The lifetime bounds what another worker's private cache leaves stale.
 PAGE_CACHE_SECONDS = 60
+PAGE_PARAMETERS = ("kind", "area", "phase", "local_authority", "region", "page")
 VERSION_CACHE_KEY = "leaders:directory:version"
+page_cache = caches["pages"]
 
 
 def page_cache_key(query):
-    """The cache key for one directory page: `query` is the request's GET QueryDict."""
-    version = cache.get(VERSION_CACHE_KEY)
+    """The cache key for one directory page (`query` is the GET QueryDict), or None."""
+    if query.get("q", "").strip():
+        return None
+    version = page_cache.get(VERSION_CACHE_KEY)
     if version is None:
         # A fresh number, never an old one: pages cached under a version that
         # was evicted must not come back.
-        cache.add(VERSION_CACHE_KEY, time.time_ns(), None)
-        version = cache.get(VERSION_CACHE_KEY)
-    canonical = urlencode(sorted((k, v) for k, values in query.lists() for v in values))
+        page_cache.add(VERSION_CACHE_KEY, time.time_ns(), None)
+        version = page_cache.get(VERSION_CACHE_KEY)
+    canonical = urlencode([(name, query.get(name, "")) for name in PAGE_PARAMETERS])
     return f"leaders:directory:page:{version}:{hashlib.sha256(canonical.encode()).hexdigest()}"
 
 
 def directory_changed(**kwargs):
     """Signal receiver: something the directory shows changed, so forget cached pages."""
-    _forget()
+    forget_cached_pages()
     # Once more after the commit, in case a visitor cached the old rows meanwhile.
-    transaction.on_commit(_forget)
+    transaction.on_commit(forget_cached_pages)
 
 
-def _forget():
-    cache.set(VERSION_CACHE_KEY, time.time_ns(), None)
+def forget_cached_pages():
+    page_cache.set(VERSION_CACHE_KEY, time.time_ns(), None)
     cache.delete(PLACES_CACHE_KEY)

@@ -1,4 +1,3 @@
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,7 +9,13 @@ from alliance_portal.pages.models import RolePage
 from alliance_portal.pages.protection import protect_public_form
 
 from . import services
-from .directory import PAGE_CACHE_SECONDS, directory_leaders, listed_leaders, page_cache_key
+from .directory import (
+    PAGE_CACHE_SECONDS,
+    directory_leaders,
+    listed_leaders,
+    page_cache,
+    page_cache_key,
+)
 from .forms import DirectoryFilterForm, LeaderApplicationForm
 
 LEADERS_PER_PAGE = 20
@@ -40,7 +45,7 @@ def _page_links(page, query):
 def directory(request: HttpRequest) -> HttpResponse:
     """The directory; its title and main content are cached, as they are the same for everyone."""
     key = page_cache_key(request.GET)
-    page_parts = cache.get(key)
+    page_parts = page_cache.get(key) if key else None
     if page_parts is None:
         form = DirectoryFilterForm(request.GET)
         filters = form.filters
@@ -56,7 +61,8 @@ def directory(request: HttpRequest) -> HttpResponse:
             "title": render_to_string("leaders/_directory_title.txt", context, request).strip(),
             "content": render_to_string("leaders/_directory_content.html", context, request),
         }
-        cache.set(key, page_parts, PAGE_CACHE_SECONDS)
+        if key:
+            page_cache.set(key, page_parts, PAGE_CACHE_SECONDS)
     # Both parts are our own templates' output, escaped as they were rendered.
     return render(
         request,

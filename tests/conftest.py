@@ -2,7 +2,7 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps as django_apps
-from django.core.cache import cache
+from django.core.cache import caches
 
 from tests.factories import UserFactory
 
@@ -20,10 +20,12 @@ def admin_client(client, superuser):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Rate-limit counters live in the cache: each test starts with none."""
-    cache.clear()
+    """Rate-limit counters and cached pages live in the caches: each test starts with none."""
+    for each in caches.all():
+        each.clear()
     yield
-    cache.clear()
+    for each in caches.all():
+        each.clear()
 
 
 REFERENCE_DATA_MIGRATIONS = [

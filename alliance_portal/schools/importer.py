@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from . import gias
 from .models import LocalAuthority, Phase, School, Trust
+from .signals import register_imported
 
 #: Schools written per INSERT statement.
 BATCH_SIZE = 1000
@@ -97,6 +98,8 @@ def import_register(
         la_ids = _upsert_codes(LocalAuthority, register.authorities, result, "local_authorities")
         trust_ids = _upsert_codes(Trust, register.trusts, result, "trusts")
         _save_schools(register, la_ids, trust_ids, result, bar)
+    if result.changed:
+        register_imported.send(sender=import_register, result=result)
     return result
 
 

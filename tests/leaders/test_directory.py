@@ -2,12 +2,13 @@ import re
 
 import pytest
 from django import forms
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test.html import parse_html
 from django.test.utils import CaptureQueriesContext
 
-from alliance_portal.schools.models import Phase
+from alliance_portal.schools.models import Phase, School
+from alliance_portal.schools.signals import register_imported
 from leaders.forms import PlainSelect
 from leaders.models import AreaOfExpertise, Designation
 from tests.factories import (
@@ -507,7 +508,8 @@ def populate(count):
 
 def queries_for(client, url, query=None):
     """Queries for one page view, with nothing cached (the worst case)."""
-    cache.clear()
+    for each in caches.all():
+        each.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, query or {})
     assert response.status_code == 200
@@ -571,17 +573,92 @@ def rename_school(leader):
     return "Oakfield Primary Academy"
 
 
+def add_phase(leader):
+    leader.phases.add(Phase.objects.get(code="16-plus"))
+    return "16 plus"
+
+
+def rename_phase(leader):
+    leader.phases.add(Phase.objects.get(code="primary"))
+    primary = Phase.objects.get(code="primary")
+    primary.name = "Primary (4 to 11)"
+    primary.save()
+    return "Primary (4 to 11)"
+
+
 @pytest.mark.parametrize(
-    "change", [rewrite_bio, add_expertise, designate_nationally, rename_school]
+    "change",
+    [rewrite_bio, add_expertise, designate_nationally, rename_school, add_phase, rename_phase],
 )
-def test_a_change_to_what_the_directory_shows_appears_at_once(client, change):
+def test_a_change_to_what_the_directory_shows_appears_at_once(
+    client, change, django_capture_on_commit_callbacks
+):
     leader = listed_leader(full_name="Amira Khan", bio="Maths lead.")
     client.get(DIRECTORY)
 
-    expected = change(leader)
+    with django_capture_on_commit_callbacks(execute=True) as after_commit:
+        expected = change(leader)
 
     results = client.get(DIRECTORY).content.decode().split('id="results"', 1)[1]
     assert expected in results
+    # Forgotten again once the change commits, in case a visitor cached old rows meanwhile.
+    assert after_commit
+
+
+def test_a_lapsed_designation_takes_the_leader_out_once_saved(client):
+    leader = listed_leader(full_name="Amira Khan")
+    assert names_listed(client.get(DIRECTORY)) == ["Amira Khan"]
+
+    leader.designations.update(status=Designation.Status.LAPSED)  # a bulk update: no signal
+    assert names_listed(client.get(DIRECTORY)) == ["Amira Khan"]  # kept for up to a minute
+    leader.designations.get().save()
+
+    assert names_listed(client.get(DIRECTORY)) == []
+
+
+def test_the_same_filter_given_twice_is_read_as_the_form_reads_it(client):
+    listed_leader(full_name="Amira Khan", kind=Designation.Kind.SLE)
+
+    assert names_listed(client.get(f"{DIRECTORY}?kind=NLE&kind=SLE")) == ["Amira Khan"]
+    assert names_listed(client.get(f"{DIRECTORY}?kind=SLE&kind=NLE")) == []
+
+
+def queries_to_open(client, query):
+    with CaptureQueriesContext(connection) as queries:
+        client.get(DIRECTORY, query)
+    return len(queries)
+
+
+def test_unknown_parameters_share_the_page_and_searches_are_not_kept(client):
+    listed_leader(full_name="Amira Khan")
+    queries_to_open(client, {"utm_source": "mail-1"})
+
+    assert queries_to_open(client, {"utm_source": "mail-2"}) == 0
+    assert queries_to_open(client, {"q": "amira"}) > 0
+    assert queries_to_open(client, {"q": "amira"}) > 0
+
+
+def test_an_import_of_the_register_refreshes_the_directory(client):
+    leader = listed_leader(full_name="Amira Khan")
+    client.get(DIRECTORY)
+    School.objects.filter(pk=leader.home_school_id).update(name="Renamed by the import")
+
+    before = client.get(DIRECTORY).content.decode().split('id="results"', 1)[1]
+    register_imported.send(sender=None, result=None)
+    after = client.get(DIRECTORY).content.decode().split('id="results"', 1)[1]
+
+    assert "Renamed by the import" not in before
+    assert "Renamed by the import" in after
+
+
+def test_pages_are_kept_apart_from_the_rate_limit_counters(client):
+    listed_leader(full_name="Amira Khan")
+
+    client.get(DIRECTORY)
+
+    assert caches["pages"] is not caches["default"]
+    caches["default"].clear()
+    assert queries_to_open(client, {}) == 0  # the page itself is still cached
 
 
 def test_a_leader_leaving_the_directory_disappears_at_once(client):

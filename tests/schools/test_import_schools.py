@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from alliance_portal.demo import register_file
 from alliance_portal.schools import gias, importer
 from alliance_portal.schools.models import LocalAuthority, Phase, School, Trust
+from alliance_portal.schools.signals import register_imported
 from tests.factories import LocalAuthorityFactory, SchoolFactory, TrustFactory
 
 pytestmark = pytest.mark.django_db
@@ -279,6 +280,23 @@ def test_a_second_run_of_the_same_file_changes_nothing_and_says_so(tmp_path):
         "Nothing changed: the database already matched the file.",
     ]
     assert err == ""
+
+
+def test_it_tells_listeners_when_the_import_changed_something(tmp_path):
+    heard = []
+
+    def listener(sender, result, **kwargs):
+        heard.append(result.created)
+
+    register_imported.connect(listener)
+    try:
+        path = write(tmp_path, [register_row(100001)])
+        run(path)
+        run(path)
+    finally:
+        register_imported.disconnect(listener)
+
+    assert heard == [1]  # the unchanged second run says nothing
 
 
 def test_a_changed_row_updates_that_school_only(tmp_path):

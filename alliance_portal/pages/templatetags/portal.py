@@ -1,5 +1,5 @@
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import forms, template
 from django.utils.html import format_html, format_html_join
@@ -39,7 +39,10 @@ def hours(value):
     """A number of hours as a person writes it: 3.5, 2.25, 10 (no trailing zeros)."""
     if value in (None, ""):
         return ""
-    return f"{Decimal(value).normalize():f}"
+    try:
+        return f"{Decimal(str(value)).normalize():f}"
+    except (InvalidOperation, ValueError):
+        return value
 
 
 @register.filter
