@@ -166,6 +166,18 @@ class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistory
             context.update(admin_views.brokering_context(self, request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # A request typed in by a coordinator starts its timeline as one sent
+            # through the public form does.
+            RequestEvent.objects.create(
+                request=obj,
+                to_status=obj.status,
+                actor=request.user,
+                note=f"Added in the admin: {obj.get_source_display().lower()}.",
+            )
+
     @admin.display(description="School", ordering="school__name")
     def school_column(self, support_request):
         if support_request.school_id:

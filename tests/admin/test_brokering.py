@@ -288,6 +288,29 @@ def test_it_keeps_the_status_read_only_when_adding(alice, world):
     assert "status" not in response.context["adminform"].form.fields
 
 
+def test_a_request_added_in_the_admin_starts_its_timeline(alice, world):
+    data = {
+        "source": "local-authority",
+        "alliance": world.alliance.pk,
+        "school": world.request.school.pk,
+        "contact_name": "Ada Lovelace",
+        "contact_email": "ada@school.example.org",
+        "designation_sought": "not-sure",
+        "outcomes_sought": "A plan for reading across the school.",
+        "funding": "not-known",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+    }
+
+    response = alice.post(reverse("admin:support_requests_supportrequest_add"), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    added = SupportRequest.objects.get(contact_email="ada@school.example.org")
+    event = added.events.get()
+    assert (event.from_status, event.to_status, event.actor) == ("", Status.NEW, world.alice)
+    assert event.note == "Added in the admin: a local authority referral."
+
+
 # The shortlist.
 
 
