@@ -50,6 +50,51 @@ def _check_active(deployment, doing):
         raise ValidationError(NOT_ACTIVE[deployment.status].format(doing))
 
 
+def _check_entry(deployment, date, hours, activity, notes, objectives, *, entry=None):
+    """Every problem with a log entry at once, keyed by field; returns the cleaned notes and
+    objectives. `entry` is the one being changed, left out of the day's total.
+    """
+    # One leader's entries are written one at a time, so a day's total stays honest.
+    Leader.objects.select_for_update().get(pk=deployment.leader_id)
+    errors = {}
+    today = timezone.localdate()
+    if date is None:
+        errors["date"] = "Enter the date of the support"
+    elif date > today:
+        errors["date"] = "The date must be today or in the past"
+    elif deployment.start_date and date < deployment.start_date:
+        started = "started" if deployment.start_date <= today else "is agreed to start"
+        errors["date"] = (
+            f"The date must not be before the support {started} on {_date(deployment.start_date)}"
+        )
+    hours_error = _hours_error(hours)
+    if hours_error:
+        errors["hours"] = hours_error
+    elif date is not None and "date" not in errors:
+        same_day = SupportLog.objects.filter(deployment__leader_id=deployment.leader_id, date=date)
+        if entry is not None:
+            same_day = same_day.exclude(pk=entry.pk)
+        logged = same_day.aggregate(total=Sum("hours"))["total"] or Decimal(0)
+        if logged + Decimal(hours) > SupportLog.MAX_HOURS:
+            left = max(SupportLog.MAX_HOURS - logged, Decimal(0))
+            errors["hours"] = (
+                f"You have already logged {logged.normalize():f} hours on {_date(date)}; "
+                f"a day has at most {SupportLog.MAX_HOURS:f}, so you can add "
+                f"{left.normalize():f} more"
+            )
+    if activity not in SupportLog.Activity.values:
+        errors["activity"] = "Choose what you did"
+    notes = (notes or "").strip()
+    if len(notes) > 2000:
+        errors["notes"] = "Notes must be 2000 characters or fewer"
+    objectives = list(objectives)
+    if any(objective.deployment_id != deployment.pk for objective in objectives):
+        errors["objectives"] = "Choose objectives of this support only"
+    if errors:
+        raise ValidationError(errors)
+    return notes, objectives
+
+
 def _hours_error(hours, *, required=True):
     """What is wrong with a number of hours, or None."""
     if hours is None:
@@ -70,44 +115,7 @@ def support_log_add(*, deployment, actor, date, hours, activity, notes="", objec
     """Log support given on `date`; the first entry on an agreed deployment starts it."""
     deployment = _lock(deployment)
     _check_active(deployment, "log support")
-    # One leader's entries are added one at a time, so a day's total stays honest.
-    Leader.objects.select_for_update().get(pk=deployment.leader_id)
-
-    errors = {}
-    today = timezone.localdate()
-    if date is None:
-        errors["date"] = "Enter the date of the support"
-    elif date > today:
-        errors["date"] = "The date must be today or in the past"
-    elif deployment.start_date and date < deployment.start_date:
-        started = "started" if deployment.start_date <= today else "is agreed to start"
-        errors["date"] = (
-            f"The date must not be before the support {started} on {_date(deployment.start_date)}"
-        )
-    hours_error = _hours_error(hours)
-    if hours_error:
-        errors["hours"] = hours_error
-    elif date is not None and "date" not in errors:
-        logged = SupportLog.objects.filter(
-            deployment__leader_id=deployment.leader_id, date=date
-        ).aggregate(total=Sum("hours"))["total"] or Decimal(0)
-        if logged + Decimal(hours) > SupportLog.MAX_HOURS:
-            left = max(SupportLog.MAX_HOURS - logged, Decimal(0))
-            errors["hours"] = (
-                f"You have already logged {logged.normalize():f} hours on {_date(date)}; "
-                f"a day has at most {SupportLog.MAX_HOURS:f}, so you can add "
-                f"{left.normalize():f} more"
-            )
-    if activity not in SupportLog.Activity.values:
-        errors["activity"] = "Choose what you did"
-    notes = (notes or "").strip()
-    if len(notes) > 2000:
-        errors["notes"] = "Notes must be 2000 characters or fewer"
-    objectives = list(objectives)
-    if any(objective.deployment_id != deployment.pk for objective in objectives):
-        errors["objectives"] = "Choose objectives of this support only"
-    if errors:
-        raise ValidationError(errors)
+    notes, objectives = _check_entry(deployment, date, hours, activity, notes, objectives)
 
     entry = SupportLog.objects.create(
         deployment=deployment,
@@ -120,6 +128,20 @@ def support_log_add(*, deployment, actor, date, hours, activity, notes="", objec
     entry.objectives.set(objectives)
     if deployment.status == Status.AGREED:
         deployment_start(deployment=deployment, actor=actor)
+    return entry
+
+
+@transaction.atomic
+def support_log_change(*, entry, actor, date, hours, activity, notes="", objectives=()):
+    """Correct a log entry, while the support is still open, under the same rules as adding."""
+    deployment = _lock(entry.deployment)
+    _check_active(deployment, "change the log")
+    notes, objectives = _check_entry(
+        deployment, date, hours, activity, notes, objectives, entry=entry
+    )
+    entry.date, entry.hours, entry.activity, entry.notes = date, Decimal(hours), activity, notes
+    entry.save(update_fields=["date", "hours", "activity", "notes", "updated_at"])
+    entry.objectives.set(objectives)
     return entry
 
 

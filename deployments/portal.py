@@ -27,6 +27,7 @@ from .logging import (
     session_cancel,
     session_plan,
     support_log_add,
+    support_log_change,
     support_log_remove,
 )
 from .models import Deployment, Objective, PlannedSession, SupportLog
@@ -97,6 +98,17 @@ class SupportLogForm(StepForm):
             del self.fields["objectives"]
         fields.append(Field.textarea("notes", rows=3, max_characters=2000))
         self.helper.layout = Layout(*fields)
+
+    def entry_fields(self):
+        """The cleaned answers, as the logging services take them."""
+        data = self.cleaned_data
+        return {
+            "date": data["date"],
+            "hours": data["hours"],
+            "activity": data["activity"],
+            "notes": data["notes"],
+            "objectives": data.get("objectives", []),
+        }
 
 
 class SessionForm(StepForm):
@@ -216,15 +228,7 @@ def log_add(request: HttpRequest, pk: int) -> HttpResponse:
         form = SupportLogForm(request.POST, objectives=objectives_posted(request, deployment))
         if form.is_valid():
             try:
-                support_log_add(
-                    deployment=deployment,
-                    actor=request.user,
-                    date=form.cleaned_data["date"],
-                    hours=form.cleaned_data["hours"],
-                    activity=form.cleaned_data["activity"],
-                    notes=form.cleaned_data["notes"],
-                    objectives=form.cleaned_data.get("objectives", []),
-                )
+                support_log_add(deployment=deployment, actor=request.user, **form.entry_fields())
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
@@ -245,6 +249,44 @@ def log_add(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "deployments/portal/log_add.html",
         {"deployment": deployment, "form": form, "active": deployment.status in ACTIVE_STATUSES},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def log_change(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    deployment = get_deployment_for_leader(request, pk)
+    entry = get_object_or_404(deployment.log_entries, pk=entry_pk)
+    if request.method == "POST":
+        form = SupportLogForm(request.POST, objectives=objectives_posted(request, deployment))
+        if form.is_valid():
+            try:
+                support_log_change(entry=entry, actor=request.user, **form.entry_fields())
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, f"You changed the entry for {long_date(entry.date)}.")
+                return redirect("portal:deployment", pk=deployment.pk)
+    else:
+        form = SupportLogForm(
+            initial={
+                "date": entry.date,
+                "hours": entry.hours.normalize(),
+                "activity": entry.activity,
+                "notes": entry.notes,
+                "objectives": list(entry.objectives.all()),
+            },
+            objectives=deployment.objectives.all(),
+        )
+    return render(
+        request,
+        "deployments/portal/log_add.html",
+        {
+            "deployment": deployment,
+            "form": form,
+            "active": deployment.status in ACTIVE_STATUSES,
+            "entry": entry,
+        },
     )
 
 
@@ -325,6 +367,7 @@ def session_remove(request: HttpRequest, pk: int, session_pk: int) -> HttpRespon
 urlpatterns = [
     path("deployments/<int:pk>/", deployment_detail, name="deployment"),
     path("deployments/<int:pk>/log/", log_add, name="log-add"),
+    path("deployments/<int:pk>/log/<int:entry_pk>/change/", log_change, name="log-change"),
     path("deployments/<int:pk>/log/<int:entry_pk>/remove/", log_remove, name="log-remove"),
     path("deployments/<int:pk>/sessions/", session_add, name="session-add"),
     path(

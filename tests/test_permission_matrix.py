@@ -127,6 +127,11 @@ MATRIX = {
     # objectives. Leader B and anyone without a Leader record get a 404 throughout.
     "portal:deployment": ("/my/deployments/{deployment}/", owner_only(200), signed_in(405)),
     "portal:log-add": ("/my/deployments/{deployment}/log/", owner_only(200), owner_only(200)),
+    "portal:log-change": (
+        "/my/deployments/{deployment}/log/{entry}/change/",
+        owner_only(200),
+        owner_only(200),
+    ),
     "portal:log-remove": (
         "/my/deployments/{deployment}/log/{entry}/remove/",
         owner_only(200),

@@ -83,6 +83,12 @@ def test_a_leader_logs_a_visit_on_a_phone(live_server, page, deployment, axe_vio
     expect(page.locator("main")).to_contain_text("Planned the spring term")
     assert_accessible(axe_violations)
 
+    page.get_by_role("link", name="Change the entry for").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Change the entry for")
+    expect(page.get_by_label("How many hours?")).to_have_value("3.5")
+    assert_accessible(axe_violations)
+    page.get_by_role("link", name="Back to the support").click()
+
     page.get_by_role("link", name="Remove the entry for").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Remove this entry from the log?")
     assert_accessible(axe_violations)

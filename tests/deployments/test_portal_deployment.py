@@ -328,6 +328,49 @@ def test_it_removes_an_entry_after_asking(deployment):
     assert not SupportLog.objects.exists()
 
 
+def test_it_changes_an_entry_from_the_page(deployment, objective):
+    entry = SupportLogFactory(deployment=deployment, date=TODAY - DAY, hours=Decimal("2"))
+    client = signed_in(deployment.leader.user)
+
+    form_page = client.get(url(deployment, f"log/{entry.pk}/change/")).content.decode()
+    response = client.post(
+        url(deployment, f"log/{entry.pk}/change/"),
+        log_data(hours="2.5", activity="training", objectives=[objective.pk]),
+        follow=True,
+    )
+
+    assert "Change the entry for" in form_page
+    assert 'value="2"' in form_page
+    assert response.redirect_chain == [(url(deployment), 302)]
+    assert "You changed the entry" in response.content.decode()
+    entry.refresh_from_db()
+    assert (entry.date, entry.hours, entry.activity) == (TODAY, Decimal("2.5"), "training")
+    assert list(entry.objectives.all()) == [objective]
+
+
+def test_a_change_naming_another_deployments_objective_is_a_404(deployment):
+    entry = SupportLogFactory(deployment=deployment, date=TODAY - DAY)
+    foreign = ObjectiveFactory()
+
+    response = signed_in(deployment.leader.user).post(
+        url(deployment, f"log/{entry.pk}/change/"), log_data(objectives=[foreign.pk])
+    )
+
+    assert response.status_code == 404
+    entry.refresh_from_db()
+    assert entry.hours == Decimal("3.5")
+
+
+def test_an_entry_of_another_deployment_cannot_be_changed_through_this_one(deployment):
+    other = SupportLogFactory(
+        deployment__leader=deployment.leader, deployment__designation=deployment.designation
+    )
+
+    response = signed_in(deployment.leader.user).get(url(deployment, f"log/{other.pk}/change/"))
+
+    assert response.status_code == 404
+
+
 def test_it_refuses_to_remove_an_entry_of_completed_support(deployment):
     entry = SupportLogFactory(deployment=deployment)
     Deployment.objects.filter(pk=deployment.pk).update(status="completed")

@@ -7,7 +7,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from deployments.logging import session_cancel, session_plan, support_log_add, support_log_remove
+from deployments.logging import (
+    session_cancel,
+    session_plan,
+    support_log_add,
+    support_log_change,
+    support_log_remove,
+)
 from deployments.models import Deployment, PlannedSession, SupportLog
 from deployments.portal import delivered
 from requests.models import RequestEvent, SupportRequest
@@ -199,6 +205,69 @@ def test_it_keeps_the_log_of_completed_support(deployment):
 
     assert "is completed" in error.messages[0]
     assert SupportLog.objects.filter(pk=entry.pk).exists()
+
+
+def test_it_changes_an_entry_counting_the_day_without_its_old_hours(deployment):
+    entry = log(deployment, hours=Decimal("8"))
+    other_objective = ObjectiveFactory(deployment=deployment)
+
+    support_log_change(
+        entry=entry,
+        actor=deployment.leader.user,
+        date=TODAY,
+        hours=Decimal("12"),
+        activity=SupportLog.Activity.TRAINING,
+        notes=" Ran the twilight session. ",
+        objectives=[other_objective],
+    )
+
+    entry.refresh_from_db()
+    assert (entry.hours, entry.activity, entry.notes) == (
+        Decimal("12"),
+        SupportLog.Activity.TRAINING,
+        "Ran the twilight session.",
+    )
+    assert list(entry.objectives.all()) == [other_objective]
+
+
+def test_a_refused_change_leaves_the_entry_as_it_was(deployment):
+    entry = log(deployment, hours=Decimal("3"))
+    log(deployment, hours=Decimal("8"))
+
+    error = refusal(
+        support_log_change,
+        entry=entry,
+        actor=deployment.leader.user,
+        date=TODAY,
+        hours=Decimal("5"),
+        activity=SupportLog.Activity.COACHING,
+        notes="",
+        objectives=[],
+    )
+
+    assert "You have already logged 8 hours" in error.message_dict["hours"][0]
+    entry.refresh_from_db()
+    assert entry.hours == Decimal("3")
+
+
+def test_it_keeps_entries_of_completed_support_as_they_are(deployment):
+    entry = SupportLogFactory(deployment=deployment)
+    Deployment.objects.filter(pk=deployment.pk).update(status="completed")
+
+    error = refusal(
+        support_log_change,
+        entry=entry,
+        actor=deployment.leader.user,
+        date=entry.date,
+        hours=Decimal("1"),
+        activity=entry.activity,
+        notes="",
+        objectives=[],
+    )
+
+    assert "is completed" in error.messages[0]
+    entry.refresh_from_db()
+    assert entry.hours == Decimal("3.5")
 
 
 def plan(deployment, **fields):
