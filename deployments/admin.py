@@ -17,12 +17,8 @@ from .models import Deployment, ImpactReport, Objective, SchoolEvaluation, Suppo
 REPORTABLE = (Deployment.Status.IN_DELIVERY, Deployment.Status.COMPLETED)
 
 # Written only by deployments.services, through the buttons and forms above the form.
-WORKFLOW_FIELDS = [
-    "status",
-    "proposed_at",
-    "responded_at",
-    "decline_reason",
-    "decline_note",
+PROPOSAL_FIELDS = ["proposed_at", "responded_at", "decline_reason", "decline_note"]
+AGREEMENT_FIELDS = [
     "agreed_days",
     "start_date",
     "end_date",
@@ -34,6 +30,7 @@ WORKFLOW_FIELDS = [
     "agreed_at",
     "completed_at",
 ]
+WORKFLOW_FIELDS = ["status", *PROPOSAL_FIELDS, *AGREEMENT_FIELDS]
 
 
 class ObjectiveInline(AllianceScopedInline, admin.TabularInline):
@@ -162,24 +159,8 @@ class DeploymentAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmi
     show_full_result_count = False
     fieldsets = [
         (None, {"fields": ["request", "leader", "designation", "status"]}),
-        ("Proposal", {"fields": ["proposed_at", "responded_at", "decline_reason", "decline_note"]}),
-        (
-            "Agreement",
-            {
-                "fields": [
-                    "agreed_days",
-                    "start_date",
-                    "end_date",
-                    "daily_rate",
-                    "brokerage_fee",
-                    "funding_source",
-                    "signed_by",
-                    "signed_at",
-                    "agreed_at",
-                    "completed_at",
-                ]
-            },
-        ),
+        ("Proposal", {"fields": PROPOSAL_FIELDS}),
+        ("Agreement", {"fields": AGREEMENT_FIELDS}),
         ("Record", {"fields": ["created_at", "updated_at"]}),
     ]
 

@@ -9,12 +9,13 @@ from decimal import Decimal
 
 from django import forms
 
+from alliance_portal.pages.forms import ServiceErrorsMixin
 from requests.models import Funding
 
 from .models import Deployment
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(ServiceErrorsMixin, forms.Form):
     ACCEPT, DECLINE = "accept", "decline"
 
     answer = forms.ChoiceField(
@@ -34,7 +35,7 @@ class AnswerForm(forms.Form):
         return self.cleaned_data["answer"] == self.ACCEPT
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(ServiceErrorsMixin, forms.Form):
     objectives = forms.CharField(
         label="Objectives (one per line)",
         required=False,
@@ -85,11 +86,3 @@ class AgreementForm(forms.Form):
         data = dict(self.cleaned_data)
         data["objectives"] = data["objectives"].splitlines()
         return data
-
-    def add_service_errors(self, error):
-        """Show a service's refusal against the fields it names, the rest above the form."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            self.add_error(field if field in self.fields else None, errors)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from alliance_portal.accounts.admin_scoping import changeable_object
+from alliance_portal.pages.formats import plain_number
 
 from . import services
 from .admin_forms import AgreementForm, AnswerForm
@@ -90,7 +91,7 @@ def agree_view(request, model_admin, object_id):
             messages.success(
                 request,
                 f"Agreed: {deployment.leader} for request {deployment.request.reference}, "
-                f"{deployment.agreed_days.normalize():f} days. The school and the leader "
+                f"{plain_number(deployment.agreed_days)} days. The school and the leader "
                 "are emailed the agreement.",
             )
             return _back_to(deployment)

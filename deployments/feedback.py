@@ -17,15 +17,12 @@ from django.views.decorators.http import require_http_methods
 from alliance_portal.pages.forms import StepForm
 from alliance_portal.pages.protection import protect_public_form
 
-from .impact import (
-    COMMENTS_MAX,
-    NAME_MAX,
+from .evaluation_links import (
     EvaluationLinkExpired,
     EvaluationLinkInvalid,
     deployment_for_evaluation_token,
-    rating_key,
-    school_evaluation_submit,
 )
+from .impact import COMMENTS_MAX, NAME_MAX, rating_key, school_evaluation_submit
 from .models import Deployment, Rating, SchoolEvaluation
 
 # The leader's Red/Amber/Green, in words a school would use.

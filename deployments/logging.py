@@ -13,10 +13,11 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from alliance_portal.pages.formats import long_date, plain_number
 from leaders.models import Leader
 
 from .models import Deployment, PlannedSession, SupportLog
-from .services import _date, _lock, deployment_start
+from .services import _lock, deployment_start
 
 Status = Deployment.Status
 ACTIVE_STATUSES = (Status.AGREED, Status.IN_DELIVERY)
@@ -65,7 +66,7 @@ def _check_entry(deployment, date, hours, activity, notes, objectives, *, entry=
     elif deployment.start_date and date < deployment.start_date:
         started = "started" if deployment.start_date <= today else "is agreed to start"
         errors["date"] = (
-            f"The date must not be before the support {started} on {_date(deployment.start_date)}"
+            f"The date must not be before the support {started} on {long_date(deployment.start_date)}"
         )
     hours_error = _hours_error(hours)
     if hours_error:
@@ -78,9 +79,9 @@ def _check_entry(deployment, date, hours, activity, notes, objectives, *, entry=
         if logged + Decimal(hours) > SupportLog.MAX_HOURS:
             left = max(SupportLog.MAX_HOURS - logged, Decimal(0))
             errors["hours"] = (
-                f"You have already logged {logged.normalize():f} hours on {_date(date)}; "
+                f"You have already logged {plain_number(logged)} hours on {long_date(date)}; "
                 f"a day has at most {SupportLog.MAX_HOURS:f}, so you can add "
-                f"{left.normalize():f} more"
+                f"{plain_number(left)} more"
             )
     if activity not in SupportLog.Activity.values:
         errors["activity"] = "Choose what you did"

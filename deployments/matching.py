@@ -24,6 +24,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from alliance_portal.pages.formats import plain_number
 from deployments.models import Deployment
 from leaders.models import (
     DeclaredConflict,
@@ -375,7 +376,7 @@ def _exclusion_reason(exclusion, facts, year):
     if exclusion == Exclusion.NO_DAYS_LEFT:
         return (
             f"No days left in {_year_label(year)}: "
-            f"{_days(facts.committed_days)} of {_days(facts.days_per_year)} agreed"
+            f"{plain_number(facts.committed_days)} of {plain_number(facts.days_per_year)} agreed"
         )
     if exclusion == Exclusion.ALREADY_PROPOSED:
         status = Deployment.Status(facts.earlier_proposal_status).label
@@ -528,9 +529,9 @@ def _distance_reason(facts, school, distance):
 
 def _days_left_reason(facts, days_left, need):
     when = "this year" if need.this_year else f"in {_year_label(need.year)}"
-    text = f"{_days(days_left)} of {_days(facts.days_per_year)} days left {when}"
+    text = f"{plain_number(days_left)} of {plain_number(facts.days_per_year)} days left {when}"
     if need.estimated_days and days_left < need.estimated_days:
-        text += f", fewer than the {_days(need.estimated_days)} estimated"
+        text += f", fewer than the {plain_number(need.estimated_days)} estimated"
     counted = min(days_left, WEIGHTS.days_left_counted_at_most)
     return Reason(text, _whole(counted * WEIGHTS.per_day_left))
 
@@ -549,10 +550,6 @@ def _load_reason(current):
 
 def _whole(points):
     return int(Decimal(points).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def _days(days):
-    return f"{Decimal(days).normalize():f}"
 
 
 def _count(number, noun):

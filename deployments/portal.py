@@ -19,6 +19,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from alliance_portal.pages.formats import long_date
 from alliance_portal.pages.forms import OptionalDateField, StepForm
 
 from .logging import (
@@ -46,22 +47,31 @@ def required_date(label, help_text):
     return field
 
 
-class SupportLogForm(StepForm):
-    date = required_date("When was it?", "For example, 14 1 2027.")
-    hours = forms.DecimalField(
+def hours_field(*, help_text, required=True, most="hours"):
+    """A number of hours, a quarter of an hour to SupportLog.MAX_HOURS, as a phone types it."""
+    return forms.DecimalField(
         label="How many hours?",
+        required=required,
         min_value=Decimal("0.25"),
         max_value=SupportLog.MAX_HOURS,
         decimal_places=2,
-        help_text="Include time at the school and preparing for it, like 2 or 3.5.",
+        help_text=help_text,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}),
         error_messages={
             "required": "Enter the number of hours",
             "invalid": "Enter the hours as a number, like 2 or 3.5",
             "min_value": "Enter at least a quarter of an hour (0.25)",
-            "max_value": f"Enter at most {SupportLog.MAX_HOURS:f} hours for one entry",
+            "max_value": f"Enter at most {SupportLog.MAX_HOURS:f} {most}",
             "max_decimal_places": "Enter the hours to at most two decimal places, like 2.25",
         },
+    )
+
+
+class SupportLogForm(StepForm):
+    date = required_date("When was it?", "For example, 14 1 2027.")
+    hours = hours_field(
+        help_text="Include time at the school and preparing for it, like 2 or 3.5.",
+        most="hours for one entry",
     )
     activity = forms.ChoiceField(
         label="What did you do?",
@@ -120,21 +130,7 @@ class SessionForm(StepForm):
         help_text="Optional, in 24-hour time, like 09:30 or 14:00. Leave empty for all day.",
         error_messages={"invalid": "Enter the start time like 09:30 or 14:00"},
     )
-    hours = forms.DecimalField(
-        label="How many hours?",
-        required=False,
-        min_value=Decimal("0.25"),
-        max_value=SupportLog.MAX_HOURS,
-        decimal_places=2,
-        help_text="Optional.",
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}),
-        error_messages={
-            "invalid": "Enter the hours as a number, like 2 or 3.5",
-            "min_value": "Enter at least a quarter of an hour (0.25)",
-            "max_value": f"Enter at most {SupportLog.MAX_HOURS:f} hours",
-            "max_decimal_places": "Enter the hours to at most two decimal places, like 2.25",
-        },
-    )
+    hours = hours_field(help_text="Optional.", required=False)
     note = forms.CharField(
         label="What is it for?",
         max_length=255,
@@ -177,10 +173,6 @@ def objectives_posted(request: HttpRequest, deployment: Deployment):
     if posted - {str(pk) for pk in objectives.values_list("pk", flat=True)}:
         raise Http404("No such objective for this deployment.")
     return objectives
-
-
-def long_date(day):
-    return f"{day.day} {day:%B %Y}"
 
 
 def delivered(entries, deployment):

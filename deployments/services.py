@@ -17,10 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance_portal.notifications.services import email_queue
+from alliance_portal.pages.formats import long_date, plain_number
 from leaders.models import Designation, Leader, academic_year_bounds
 from requests.models import Funding, RequestEvent, SupportRequest
 from requests.services import request_transition
 
+from .evaluation_links import EVALUATION_LINK_LIFETIME, evaluation_url
 from .matching import shortlist
 from .models import Deployment, Objective
 
@@ -304,8 +306,8 @@ def deployment_agree(
         Objective.objects.create(deployment=deployment, description=description, position=position)
     cancelled = _cancel_other_proposals(deployment)
     note = (
-        f"Agreed with {leader}: {_days(agreed_days)} days, "
-        f"{_date(start_date)} to {_date(end_date)}."
+        f"Agreed with {leader}: {plain_number(agreed_days)} days, "
+        f"{long_date(start_date)} to {long_date(end_date)}."
     )
     if cancelled:
         note += f" Other proposals cancelled: {', '.join(str(each.leader) for each in cancelled)}."
@@ -381,11 +383,11 @@ def _check_capacity(leader, *, deployment, agreed_days, start_date):
     if Decimal(agreed_days) <= left:
         return
     year_label = f"{year[0].year}/{year[1].year % 100:02d}"
-    available = f"Only {_days(left)} of" if left > 0 else "None of"
+    available = f"Only {plain_number(left)} of" if left > 0 else "None of"
     raise ValidationError(
         {
-            "agreed_days": f"{available} {leader}'s {_days(leader.days_per_year)} days are left "
-            f"in {year_label}; this agreement needs {_days(agreed_days)}."
+            "agreed_days": f"{available} {leader}'s {plain_number(leader.days_per_year)} days are left "
+            f"in {year_label}; this agreement needs {plain_number(agreed_days)}."
         }
     )
 
@@ -447,9 +449,6 @@ def deployment_complete(*, deployment, actor):
         actor=actor,
         note=f"{deployment.leader} completed the support.",
     )
-    # The school's evaluation link; imported here, as deployments.impact imports this module.
-    from .impact import EVALUATION_LINK_LIFETIME, evaluation_url
-
     email_queue(
         to=support_request.contact_email,
         template="school_evaluation_request",
@@ -490,11 +489,3 @@ def _request_admin_url(support_request):
 
 def _with_note(text, note):
     return f"{text} {note}" if note else text
-
-
-def _date(day):
-    return f"{day.day} {day:%B %Y}"
-
-
-def _days(days):
-    return f"{Decimal(days).normalize():f}"

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from alliance_portal.pages.formats import plain_number
 from deployments.models import Deployment, PlannedSession, SupportLog
 
 from .models import Leader
@@ -54,8 +55,7 @@ def _date(day: datetime.date) -> str:
 
 
 def _hours(hours: Decimal) -> str:
-    hours = hours.normalize()
-    return f"{hours:f} hour" if hours == 1 else f"{hours:f} hours"
+    return f"{plain_number(hours)} hour{'' if hours == 1 else 's'}"
 
 
 def _school(entry) -> str:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from alliance_portal.pages.formats import plain_number
 from alliance_portal.pages.forms import AreaChoiceField
 from alliance_portal.schools.models import Phase
 from deployments.models import Deployment
@@ -34,10 +35,6 @@ from .portal import get_leader_for_user
 BIO_MAX_CHARACTERS = 2000
 MAX_DAYS_PER_YEAR = Decimal(200)
 DAYS_MESSAGE = "Enter the number of days as a number, like 15 or 7.5"
-
-
-def _days(days: Decimal) -> str:
-    return f"{days.normalize():f}"
 
 
 def days_agreed_this_year(leader: Leader) -> Decimal:
@@ -125,7 +122,7 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.days_agreed = days_agreed
         self.fields["days_per_year"].help_text = (
-            f"You have agreed {_days(days_agreed)} days so far this academic year."
+            f"You have agreed {plain_number(days_agreed)} days so far this academic year."
             if days_agreed
             else "For example, 15 or 7.5."
         )
@@ -158,8 +155,8 @@ class ProfileForm(forms.ModelForm):
         days = self.cleaned_data["days_per_year"]
         if days < self.days_agreed:
             raise forms.ValidationError(
-                f"You have already agreed {_days(self.days_agreed)} days of support this academic "
-                f"year: enter {_days(self.days_agreed)} or more, or ask your coordinator about "
+                f"You have already agreed {plain_number(self.days_agreed)} days of support this academic "
+                f"year: enter {plain_number(self.days_agreed)} or more, or ask your coordinator about "
                 "the agreed work"
             )
         return days

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from deployments.impact import evaluation_token
+from deployments.evaluation_links import evaluation_token
 from requests.tracking import tracking_token
 from tests.factories import (
     AgreedDeploymentFactory,

@@ -11,7 +11,18 @@ from django import forms
 PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()-]+$")
 
 
-class StepForm(forms.Form):
+class ServiceErrorsMixin:
+    """Show a service's refusal: keyed messages by their field, the rest in the summary."""
+
+    def add_service_errors(self, error):
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error.messages)
+            return
+        for field, messages in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, messages)
+
+
+class StepForm(ServiceErrorsMixin, forms.Form):
     """A journey step: GOV.UK layout, our own <form> tag, errors in the summary."""
 
     def __init__(self, *args, **kwargs):
@@ -21,14 +32,6 @@ class StepForm(forms.Form):
         self.helper.disable_csrf = True  # the template's own <form> has the token
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
-
-    def add_service_errors(self, error):
-        """Show a service's refusal: keyed messages by their field, the rest in the summary."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error.messages)
-            return
-        for field, messages in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
 
 
 def validate_phone(value):

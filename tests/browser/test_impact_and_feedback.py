@@ -8,7 +8,7 @@ from django.core import signing
 from playwright.sync_api import expect
 
 from alliance_portal.notifications.models import OutboundEmail
-from deployments.impact import EVALUATION_LINK_LIFETIME, evaluation_token
+from deployments.evaluation_links import EVALUATION_LINK_LIFETIME, evaluation_token
 from deployments.models import Deployment, SchoolEvaluation
 from requests.models import SupportRequest
 from tests.browser.conftest import assert_accessible

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from alliance_portal.notifications.models import OutboundEmail
-from deployments.impact import (
+from deployments.evaluation_links import (
     EVALUATION_LINK_LIFETIME,
     EVALUATION_SALT,
     EvaluationLinkExpired,
@@ -16,8 +16,8 @@ from deployments.impact import (
     deployment_for_evaluation_token,
     evaluation_token,
     evaluation_url,
-    school_evaluation_submit,
 )
+from deployments.impact import school_evaluation_submit
 from deployments.models import Deployment, Rating, SchoolEvaluation, SchoolObjectiveImpact
 from deployments.services import deployment_complete
 from requests.models import SupportRequest

@@ -1,8 +1,9 @@
 import re
-from decimal import Decimal, InvalidOperation
 
 from django import forms, template
 from django.utils.html import format_html, format_html_join
+
+from alliance_portal.pages.formats import plain_number
 
 register = template.Library()
 
@@ -39,10 +40,7 @@ def hours(value):
     """A number of hours as a person writes it: 3.5, 2.25, 10 (no trailing zeros)."""
     if value in (None, ""):
         return ""
-    try:
-        return f"{Decimal(str(value)).normalize():f}"
-    except (InvalidOperation, ValueError):
-        return value
+    return plain_number(value)
 
 
 @register.filter

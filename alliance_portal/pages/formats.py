@@ -1,0 +1,19 @@
+"""How numbers and dates read in pages, messages and emails: one way everywhere."""
+
+from decimal import Decimal, InvalidOperation
+
+
+def plain_number(value):
+    """A decimal as a person writes it: 3.5, 2.25, 20 (no trailing zeros, no exponent).
+
+    Anything that is not a number comes back as it was.
+    """
+    try:
+        return f"{Decimal(str(value)).normalize():f}"
+    except (InvalidOperation, ValueError):
+        return value
+
+
+def long_date(day):
+    """14 January 2027."""
+    return f"{day.day} {day:%B %Y}"
