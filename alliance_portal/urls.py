@@ -4,10 +4,6 @@ from django.urls import include, path
 from alliance_portal.accounts import views as account_views
 from alliance_portal.pages import views as page_views
 
-admin.site.site_header = "Alliance Portal administration"
-admin.site.site_title = "Alliance Portal admin"
-admin.site.index_title = "Brokering"
-
 urlpatterns = [
     path("", page_views.home, name="home"),
     path("", include("alliance_portal.pages.urls")),

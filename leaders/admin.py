@@ -17,6 +17,7 @@ from alliance_portal.accounts.services import leader_invite
 from . import admin_views
 from .models import AreaOfExpertise, DeclaredConflict, Designation, Leader, LeaderApplication
 from .reviews import WARNING_DAYS
+from .services import existing_person, needs_leaders_confirmation
 
 
 @admin.register(AreaOfExpertise)
@@ -25,6 +26,13 @@ class AreaOfExpertiseAdmin(admin.ModelAdmin):
     list_filter = ["group"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+def without_pending(field):
+    """A designation's status field without "waiting for the leader": only an
+    application the leader confirms puts a designation in that state."""
+    field.choices = [c for c in field.choices if c[0] != Designation.Status.PENDING]
+    return field
 
 
 class DesignationInline(AllianceScopedInline, admin.TabularInline):
@@ -46,6 +54,10 @@ class DesignationInline(AllianceScopedInline, admin.TabularInline):
     def get_queryset(self, request):
         return scoping.changeable_designations_for(request.user, super().get_queryset(request))
 
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        return without_pending(field) if db_field.name == "status" else field
+
     def get_min_num(self, request, obj=None, **kwargs):
         # A coordinator's new leader needs a designation from their alliance,
         # or the leader would leave their sight on saving.
@@ -57,17 +69,27 @@ class DesignationInline(AllianceScopedInline, admin.TabularInline):
         return super().get_formset(request, obj, validate_min=True, **kwargs)
 
 
-class NationalDesignationInline(admin.TabularInline):
-    """NLEs and NLGs, shown to coordinators for matching; only a superuser changes them."""
+class OtherDesignationInline(admin.TabularInline):
+    """Designations a coordinator sees on the leader but does not change: national ones
+    (NLE, NLG), other alliances', and their own that wait for the leader to confirm."""
 
     model = Designation
     fk_name = "leader"
-    verbose_name_plural = "national designations"
-    fields = ["kind", "designated_on", "review_due_on", "status", "national_support_school"]
+    verbose_name_plural = "other designations (read only)"
+    fields = ["kind", "designated_by", "designated_on", "review_due_on", "status"]
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(alliance__isnull=True)
+        changeable = scoping.changeable_designations_for(request.user, Designation.objects.all())
+        return (
+            scoping.designations_for(request.user, super().get_queryset(request))
+            .exclude(pk__in=changeable.values("pk"))
+            .select_related("alliance")
+        )
+
+    @admin.display(description="Designated by")
+    def designated_by(self, designation):
+        return designation.designating_body
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -93,13 +115,26 @@ class LeaderAdmin(AllianceScopedHistoryAdmin):
         "email",
         "home_school",
         "active_designations",
+        "managing_alliance",
         "days_per_year",
         "public_profile_consent",
     ]
-    list_filter = ["designations__kind", "designations__status", "public_profile_consent", "phases"]
-    list_select_related = ["home_school"]
+    list_filter = [
+        "designations__kind",
+        "designations__status",
+        "public_profile_consent",
+        "phases",
+        "managing_alliance",
+    ]
+    list_select_related = ["home_school", "managing_alliance"]
     search_fields = ["full_name", "email", "home_school__name"]
-    autocomplete_fields = ["user", "home_school", "areas_of_expertise", "phases"]
+    autocomplete_fields = [
+        "user",
+        "managing_alliance",
+        "home_school",
+        "areas_of_expertise",
+        "phases",
+    ]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [DesignationInline, DeclaredConflictInline]
     actions = ["invite_to_sign_in"]
@@ -130,14 +165,21 @@ class LeaderAdmin(AllianceScopedHistoryAdmin):
     def get_inlines(self, request, obj):
         if scoping.sees_everything(request.user):
             return self.inlines
-        return [DesignationInline, NationalDesignationInline, DeclaredConflictInline]
+        return [DesignationInline, OtherDesignationInline, DeclaredConflictInline]
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
         if scoping.sees_everything(request.user):
             return fields
-        # Logins are the superuser's business (the user admin is theirs alone).
-        return ["user", *fields]
+        # Logins are the superuser's business (the user admin is theirs alone), and
+        # who keeps a leader's record is settled when the record is made.
+        return ["user", "managing_alliance", *fields]
+
+    def save_model(self, request, obj, form, change):
+        if not change and not scoping.sees_everything(request.user):
+            # A leader a coordinator adds is their alliance's to keep.
+            obj.managing_alliance_id = scoping.alliance_id_of(request.user)
+        super().save_model(request, obj, form, change)
 
     def get_queryset(self, request):
         active = Designation.objects.filter(status=Designation.Status.ACTIVE).order_by("kind")
@@ -187,13 +229,24 @@ class DesignationAdmin(AllianceScopedHistoryAdmin):
     list_select_related = ["leader", "alliance"]
     search_fields = ["leader__full_name", "leader__email"]
     autocomplete_fields = ["leader", "alliance", "national_support_school"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["application", "created_at", "updated_at"]
     date_hierarchy = "review_due_on"
     show_full_result_count = False
 
     def get_queryset(self, request):
         # The leader's name is in every designation's label, autocomplete included.
         return super().get_queryset(request).select_related("leader", "alliance")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is None:
+            return fields
+        # A designation stays with the leader it was given to.
+        return ["leader", *fields]
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        return without_pending(field) if db_field.name == "status" else field
 
     @admin.display(description="Review due", ordering="review_due_on")
     def review_due(self, designation):
@@ -284,3 +337,24 @@ class LeaderApplicationAdmin(ObjectActionsMixin, AllianceScopedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:
+            context.update(existing_person_context(obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+def existing_person_context(application):
+    """Who the application's email address already belongs to, said plainly to the reviewer."""
+    existing = existing_person(application.email)
+    leader = existing.leader
+    context = {"existing": existing}
+    if leader is not None:
+        context.update(
+            existing_leader_designations=[
+                f"{d.kind} ({d.designating_body}, {d.get_status_display().lower()})"
+                for d in leader.designations.select_related("alliance").order_by("kind")
+            ],
+            existing_needs_confirmation=needs_leaders_confirmation(leader, application.alliance),
+        )
+    return context

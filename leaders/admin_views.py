@@ -33,12 +33,24 @@ def approve_view(request, model_admin, object_id):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(
-            request,
-            f"{designation.leader.full_name} is now designated {designation.kind}; "
-            "they have been emailed.",
-        )
+        messages.success(request, approval_message(designation))
     return _back(application)
+
+
+def approval_message(designation):
+    leader = designation.leader
+    if designation.status == designation.Status.PENDING:
+        return (
+            f"{leader.full_name} was already a leader, so their details were not changed. "
+            f"They have been emailed to confirm the {designation.kind} designation while signed "
+            "in; it starts when they do, and gives your alliance no rights over their record."
+        )
+    if designation.application and leader.created_at < designation.application.created_at:
+        return (
+            f"{leader.full_name} was already your alliance's leader: their details were not "
+            f"changed, and they are now designated {designation.kind}. They have been emailed."
+        )
+    return f"{leader.full_name} is now designated {designation.kind}; they have been emailed."
 
 
 @require_POST

@@ -6,11 +6,14 @@ lines folded at 75 octets, CRLF line endings.
 """
 
 import datetime
+import hashlib
+import secrets
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -149,10 +152,32 @@ def build_calendar(leader: Leader, *, today: datetime.date | None = None) -> str
     return "".join(f"{fold(line)}\r\n" for line in lines)
 
 
+def calendar_secret_hash(token: str) -> str:
+    """What is stored of a calendar secret. The secret has 256 random bits, so a fast
+    hash is enough: nobody can guess their way back from it."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_calendar_secret(leader: Leader) -> str:
+    """Give the leader a new secret (the old link stops working) and return it, once."""
+    token = secrets.token_urlsafe(32)
+    # update() keeps even the hash out of the history, and adds no empty history row.
+    Leader.objects.filter(pk=leader.pk).update(calendar_token_hash=calendar_secret_hash(token))
+    leader.calendar_token_hash = calendar_secret_hash(token)
+    return token
+
+
+def calendar_feed_url(token: str) -> str:
+    return settings.SITE_URL + reverse("leaders:calendar-feed", args=[token])
+
+
 @require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
-    # The token is a unique column: the database finds it by index, not by comparing in Python.
-    leader = Leader.objects.filter(calendar_token=token, user__is_active=True).first()
+    # The hash is a unique column: the database finds it by index. Comparing hashes
+    # leaks nothing about the secret through timing.
+    leader = Leader.objects.filter(
+        calendar_token_hash=calendar_secret_hash(token), user__is_active=True
+    ).first()
     if leader is None:
         raise Http404("No calendar with this link")
     response = HttpResponse(build_calendar(leader), content_type="text/calendar; charset=utf-8")

@@ -59,6 +59,18 @@ class Leader(TimestampedModel):
         related_name="leader",
         help_text="The login, once the leader has been invited.",
     )
+    managing_alliance = models.ForeignKey(
+        "schools.Alliance",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_leaders",
+        help_text=(
+            "The alliance whose coordinators keep this leader's record. Empty for a record "
+            "only an administrator changes. A leader holding a national designation (NLE, "
+            "NLG) is changed only by an administrator, whoever manages them."
+        ),
+    )
     full_name = models.CharField(max_length=150)
     email = models.EmailField()
     phone = models.CharField(max_length=30, blank=True)
@@ -88,18 +100,21 @@ class Leader(TimestampedModel):
         help_text="The leader agreed to a public profile with their name, school and bio.",
     )
     bio = models.TextField(blank=True, max_length=2000)
-    calendar_token = models.CharField(
+    calendar_token_hash = models.CharField(
         max_length=64,
         unique=True,
         null=True,
         blank=True,
         editable=False,
-        help_text="The secret in the leader's private calendar feed link; empty until they ask for one.",
+        help_text=(
+            "The SHA-256 of the secret in the leader's private calendar link; empty until they "
+            "ask for one. The secret itself is shown to the leader once and never stored."
+        ),
     )
 
     objects = LeaderQuerySet.as_manager()
-    # The calendar secret stays out of the audit history.
-    history = HistoricalRecords(excluded_fields=["calendar_token"])
+    # Even the calendar secret's hash stays out of the audit history.
+    history = HistoricalRecords(excluded_fields=["calendar_token_hash"])
 
     class Meta:
         ordering = ["full_name"]
@@ -159,6 +174,7 @@ class Designation(TimestampedModel):
     NATIONAL_KINDS = (Kind.NLE, Kind.NLG)
 
     class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the leader to confirm"
         ACTIVE = "active", "Active"
         LAPSED = "lapsed", "Lapsed"
         WITHDRAWN = "withdrawn", "Withdrawn"
@@ -185,6 +201,14 @@ class Designation(TimestampedModel):
         help_text="NLE only: the school that becomes a National Support School.",
     )
     notes = models.TextField(blank=True)
+    application = models.ForeignKey(
+        "LeaderApplication",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="designations",
+        help_text="The application from the public site this designation came from, if any.",
+    )
 
     history = HistoricalRecords()
 
@@ -196,6 +220,12 @@ class Designation(TimestampedModel):
                 condition=Q(status="active"),
                 name="designation_one_active_per_kind",
                 violation_error_message="This leader already holds an active designation of this kind.",
+            ),
+            models.UniqueConstraint(
+                fields=["leader", "kind"],
+                condition=Q(status="pending"),
+                name="designation_one_pending_per_kind",
+                violation_error_message="This leader is already asked to confirm a designation of this kind.",
             ),
             models.CheckConstraint(
                 condition=Q(review_due_on__isnull=True) | Q(review_due_on__gt=F("designated_on")),

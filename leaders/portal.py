@@ -15,13 +15,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from alliance_portal.pages.forms import StepForm
 from deployments.models import Deployment, SupportLog
 from deployments.services import deployment_answer
 
-from .models import Leader, academic_year_bounds
+from .models import Designation, Leader, academic_year_bounds
+from .services import designation_confirm, designation_refuse
 
 CURRENT = (Deployment.Status.AGREED, Deployment.Status.IN_DELIVERY)
 PAST = (Deployment.Status.COMPLETED, Deployment.Status.DECLINED, Deployment.Status.CANCELLED)
@@ -83,8 +84,38 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "days_delivered": hours_this_year / SupportLog.HOURS_PER_DAY,
             "year_start": year_start,
             "year_end": year_end,
+            "designations_to_confirm": leader.designations.filter(status=Designation.Status.PENDING)
+            .select_related("alliance", "application")
+            .order_by("created_at", "pk"),
         },
     )
+
+
+@login_required
+@require_POST
+def designation_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm or refuse a designation an alliance approved from an application."""
+    get_object_or_404(Designation, pk=pk, leader__user=request.user)
+    answer = request.POST.get("answer")
+    if answer not in ("confirm", "refuse"):
+        messages.error(request, "Choose Confirm or Refuse.")
+        return redirect("portal:dashboard")
+    confirm = answer == "confirm"
+    try:
+        designation = (designation_confirm if confirm else designation_refuse)(
+            designation_id=pk, user=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        alliance = designation.alliance.name
+        messages.success(
+            request,
+            f"You are now a {designation.get_kind_display()} with {alliance}."
+            if confirm
+            else f"You refused the designation. We have told {alliance}.",
+        )
+    return redirect("portal:dashboard")
 
 
 class ProposalAnswerForm(StepForm):
@@ -160,4 +191,5 @@ def proposal(request: HttpRequest, pk: int) -> HttpResponse:
 urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("proposals/<int:pk>/", proposal, name="proposal"),
+    path("designations/<int:pk>/answer/", designation_answer, name="designation-answer"),
 ]

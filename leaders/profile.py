@@ -4,20 +4,18 @@ Both pages work on the Leader of the signed-in user only; anyone else signed
 in gets a 404. Designations are shown but changed by coordinators alone.
 """
 
-import secrets
 from decimal import Decimal
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fieldset, Layout, Size
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -28,6 +26,7 @@ from alliance_portal.schools.models import Phase
 from deployments.models import Deployment
 
 from . import directory
+from .calendar import calendar_feed_url, new_calendar_secret
 from .forms import PhaseChoiceField
 from .models import AreaOfExpertise, Leader, academic_year_bounds
 from .portal import get_leader_for_user
@@ -196,11 +195,16 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def calendar(request: HttpRequest) -> HttpResponse:
+    """Make or replace the leader's private calendar link.
+
+    Only a hash of the secret is stored, so the link is shown once, in the
+    answer to the POST that made it, and never again.
+    """
     leader = get_leader_for_user(request)
+    context = {"leader": leader, "has_link": bool(leader.calendar_token_hash), "feed_url": None}
     if request.method == "POST":
-        replacing = bool(leader.calendar_token)
-        # update() keeps the secret out of the history, and adds no empty history row.
-        Leader.objects.filter(pk=leader.pk).update(calendar_token=secrets.token_urlsafe(32))
+        replacing = context["has_link"]
+        context["feed_url"] = calendar_feed_url(new_calendar_secret(leader))
         messages.success(
             request,
             "Your calendar link is replaced. The old link no longer works: "
@@ -208,13 +212,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
             if replacing
             else "Your calendar link is ready.",
         )
-        return redirect("portal:calendar")
-    feed_url = (
-        settings.SITE_URL + reverse("leaders:calendar-feed", args=[leader.calendar_token])
-        if leader.calendar_token
-        else None
-    )
-    return render(request, "leaders/portal/calendar.html", {"leader": leader, "feed_url": feed_url})
+    return render(request, "leaders/portal/calendar.html", context)
 
 
 urlpatterns = [

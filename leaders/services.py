@@ -1,14 +1,18 @@
 """Writes to leader applications: submitted from the public form, decided in the admin."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
+from alliance_portal.accounts.models import User
 from alliance_portal.notifications.services import email_queue
+from alliance_portal.pages.formats import long_date
 from alliance_portal.schools.routing import alliance_for_local_authority
 
 from .models import Designation, Leader, LeaderApplication
@@ -113,13 +117,51 @@ def _lock_undecided(application):
     return locked
 
 
+@dataclass(frozen=True)
+class ExistingPerson:
+    """Who an application's email address already belongs to, for the reviewer to see."""
+
+    leader: Leader | None
+    user: User | None
+
+    @property
+    def found(self):
+        return self.leader is not None or self.user is not None
+
+
+def existing_person(email):
+    """The leader and the login already using `email`, compared without letter case."""
+    leader = (
+        Leader.objects.filter(email__iexact=email.strip())
+        .select_related("managing_alliance", "user")
+        .first()
+    )
+    user = User.objects.filter(email__iexact=email.strip()).select_related("alliance").first()
+    return ExistingPerson(leader=leader, user=user)
+
+
+def needs_leaders_confirmation(leader, alliance):
+    """An alliance designates a leader it does not keep, or a national one, only when the
+    leader confirms it while signed in: a public form can name anyone's email."""
+    national = leader.designations.filter(
+        alliance__isnull=True, status=Designation.Status.ACTIVE
+    ).exists()
+    return national or leader.managing_alliance_id != alliance.pk
+
+
 @transaction.atomic
 def application_approve(*, application, actor, note=""):
-    """Designate the applicant: create (or update) their Leader and an active Designation.
+    """Designate the applicant.
 
-    A leader already known by the same email address is updated, not duplicated.
-    NLEs and NLGs are designated nationally, so an alliance cannot approve them
-    here. The applicant is emailed the decision.
+    A new person becomes a leader kept by the application's alliance, with an
+    active designation. A leader already known by the email address (in any
+    letter case) keeps every detail they have: what the public form typed is
+    never written over them. If the alliance keeps their record, the
+    designation is active at once; otherwise (another alliance's leader, a
+    national leader, a record kept by administrators) it waits for the leader
+    to confirm it while signed in (`designation_confirm`), and gives the
+    alliance no rights over their record. NLEs and NLGs are designated
+    nationally, so an alliance cannot approve them here.
     """
     application = _lock_undecided(application)
     kind = application.designation_sought
@@ -128,39 +170,147 @@ def application_approve(*, application, actor, note=""):
             f"{Designation.Kind(kind).label}s are designated nationally: record the "
             "designation on the leader once it is confirmed, then reject or close this application."
         )
-    leader = Leader.objects.filter(email__iexact=application.email).first() or Leader(
-        email=application.email
+    leader = (
+        Leader.objects.select_for_update(of=("self",))
+        .filter(email__iexact=application.email.strip())
+        .first()
     )
-    if (
-        leader.pk
-        and leader.designations.filter(kind=kind, status=Designation.Status.ACTIVE).exists()
-    ):
-        raise ValidationError(f"{leader.full_name} already holds an active {kind} designation.")
-    leader.full_name = application.full_name
-    leader.phone = application.phone or leader.phone
-    leader.job_title = application.current_role
-    leader.home_school = application.home_school or leader.home_school
-    leader.save()
-    leader.areas_of_expertise.add(*application.areas_of_expertise.all())
-    leader.phases.add(*application.phases.all())
     today = timezone.localdate()
+    if leader is None:
+        leader = _leader_from_application(application)
+        status = Designation.Status.ACTIVE
+    else:
+        held = leader.designations.filter(
+            kind=kind, status__in=[Designation.Status.ACTIVE, Designation.Status.PENDING]
+        ).first()
+        if held is not None:
+            waiting = held.status == Designation.Status.PENDING
+            raise ValidationError(
+                f"{leader.full_name} is already asked to confirm an {kind} designation."
+                if waiting
+                else f"{leader.full_name} already holds an active {kind} designation."
+            )
+        status = (
+            Designation.Status.PENDING
+            if needs_leaders_confirmation(leader, application.alliance)
+            else Designation.Status.ACTIVE
+        )
     designation = Designation(
         leader=leader,
         kind=kind,
         alliance=application.alliance,
         designated_on=today,
         review_due_on=today + SLE_REVIEW_PERIOD,
+        status=status,
+        application=application,
     )
     designation.full_clean()
     designation.save()
     _decided(application, status=LeaderApplication.Status.APPROVED, actor=actor, note=note)
-    email_queue(
-        to=application.email,
-        template="application_approved",
-        context={"application": application, "designation": designation},
-        topic="application-decided",
-    )
+    if status == Designation.Status.PENDING:
+        _queue_confirmation_request(designation)
+    else:
+        email_queue(
+            to=leader.email,
+            template="application_approved",
+            context={"application": application, "designation": designation},
+            topic="application-decided",
+        )
     return designation
+
+
+def _leader_from_application(application):
+    leader = Leader(
+        managing_alliance=application.alliance,
+        full_name=application.full_name,
+        email=application.email,
+        phone=application.phone,
+        job_title=application.current_role,
+        home_school=application.home_school,
+    )
+    leader.full_clean()
+    leader.save()
+    leader.areas_of_expertise.set(application.areas_of_expertise.all())
+    leader.phases.set(application.phases.all())
+    return leader
+
+
+def _queue_confirmation_request(designation):
+    """Ask the leader, at the address on their record, to confirm while signed in."""
+    leader = designation.leader
+    context = {
+        "designation": designation,
+        "application": designation.application,
+        "leader": leader,
+        "dashboard_url": settings.SITE_URL + reverse("portal:dashboard"),
+        "sign_in_url": settings.SITE_URL + reverse("accounts:login"),
+        "has_login": leader.user_id is not None and leader.user.has_usable_password(),
+    }
+    email_queue(
+        to=leader.email,
+        template="designation_confirmation_request",
+        context=context,
+        topic="designation-confirmation",
+    )
+
+
+def _pending_for(designation_id, user):
+    """The leader's own designation waiting for them, locked; anyone else's is a 404."""
+    designation = get_object_or_404(
+        Designation.objects.select_for_update(of=("self",)).select_related("alliance", "leader"),
+        pk=designation_id,
+        leader__user=user,
+    )
+    if designation.status != Designation.Status.PENDING:
+        raise ValidationError("This designation is no longer waiting for your answer.")
+    return designation
+
+
+@transaction.atomic
+def designation_confirm(*, designation_id, user):
+    """The signed-in leader confirms a designation an alliance asked them to accept.
+
+    It becomes active from today. The alliance's coordinators are told. Their
+    alliance still has no rights over the leader's record.
+    """
+    designation = _pending_for(designation_id, user)
+    if designation.leader.designations.filter(
+        kind=designation.kind, status=Designation.Status.ACTIVE
+    ).exists():
+        raise ValidationError(f"You already hold an active {designation.kind} designation.")
+    today = timezone.localdate()
+    designation.status = Designation.Status.ACTIVE
+    designation.designated_on = today
+    designation.review_due_on = today + SLE_REVIEW_PERIOD
+    designation.save(update_fields=["status", "designated_on", "review_due_on", "updated_at"])
+    _queue_answer_to_coordinators(designation, confirmed=True)
+    return designation
+
+
+@transaction.atomic
+def designation_refuse(*, designation_id, user):
+    """The signed-in leader refuses a designation they did not ask for: it is withdrawn."""
+    designation = _pending_for(designation_id, user)
+    designation.status = Designation.Status.WITHDRAWN
+    stamp = f"Refused by the leader on {long_date(timezone.localdate())}."
+    designation.notes = f"{designation.notes}\n{stamp}".strip()
+    designation.save(update_fields=["status", "notes", "updated_at"])
+    _queue_answer_to_coordinators(designation, confirmed=False)
+    return designation
+
+
+def _queue_answer_to_coordinators(designation, *, confirmed):
+    email_queue(
+        to=designation.alliance.notification_emails(),
+        template="designation_answer_to_coordinators",
+        context={
+            "designation": designation,
+            "confirmed": confirmed,
+            "admin_url": settings.SITE_URL
+            + reverse("admin:leaders_designation_change", args=[designation.pk]),
+        },
+        topic="designation-confirmation",
+    )
 
 
 @transaction.atomic

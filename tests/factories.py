@@ -109,6 +109,7 @@ class LeaderFactory(factory.django.DjangoModelFactory):
 class DesignationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Designation
+        skip_postgeneration_save = True
 
     leader = factory.SubFactory(LeaderFactory)
     kind = Designation.Kind.SLE
@@ -116,6 +117,16 @@ class DesignationFactory(factory.django.DjangoModelFactory):
     designated_on = datetime.date(2024, 9, 1)
     review_due_on = datetime.date(2028, 9, 1)
     status = Designation.Status.ACTIVE
+
+    @factory.post_generation
+    def managed_by_first_alliance(self, create, extracted, **kwargs):
+        """A leader's first designation from an alliance makes that alliance keep their
+        record, as approving an application or adding the leader in the admin does."""
+        leader = self.leader
+        first = create and not leader.designations.exclude(pk=self.pk).exists()
+        if first and self.alliance_id and leader.managing_alliance_id is None:
+            leader.managing_alliance_id = self.alliance_id
+            leader.save(update_fields=["managing_alliance"])
 
 
 class DeclaredConflictFactory(factory.django.DjangoModelFactory):

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from deployments.evaluation_links import evaluation_token
+from leaders.calendar import calendar_secret_hash
 from requests.tracking import tracking_token
 from tests.factories import (
     AgreedDeploymentFactory,
@@ -123,6 +124,13 @@ MATRIX = {
         owner_only(200),
         owner_only(200),
     ),
+    # Only leader A answers a designation waiting for them; without an answer, the
+    # dashboard says to choose one.
+    "portal:designation-answer": (
+        "/my/designations/{designation_to_confirm}/answer/",
+        signed_in(405),
+        owner_only(302),
+    ),
     # Leader A's deployment in delivery, with a log entry, a planned session and
     # objectives. Leader B and anyone without a Leader record get a 404 throughout.
     "portal:deployment": ("/my/deployments/{deployment}/", owner_only(200), signed_in(405)),
@@ -150,7 +158,7 @@ MATRIX = {
     "portal:report": ("/my/deployments/{deployment}/report/", owner_only(200), owner_only(200)),
     # Each leader's own profile and calendar link; staff without a Leader record get a 404.
     "portal:profile": ("/my/profile/", leaders_only(200), leaders_only(200)),
-    "portal:calendar": ("/my/calendar/", leaders_only(200), leaders_only(302)),
+    "portal:calendar": ("/my/calendar/", leaders_only(200), leaders_only(200)),
     # Private links: whoever holds one gets the same answer.
     "leaders:calendar-feed": ("/calendar/{calendar}.ics", everyone(200), everyone(405)),
     "deployments:evaluation": ("/feedback/{evaluation}/", everyone(200), everyone(200)),
@@ -192,15 +200,18 @@ def world():
         leader=leader_a, designation=designation, status="completed", request__status="completed"
     )
     ObjectiveFactory(deployment=completed)
-    leader_a.calendar_token = "matrix-calendar-token"
-    leader_a.save(update_fields=["calendar_token"])
+    leader_a.calendar_token_hash = calendar_secret_hash("matrix-calendar-token")
+    leader_a.save(update_fields=["calendar_token_hash"])
     return {
         "leader": leader_a.pk,
         "proposal": proposal.pk,
         "deployment": deployment.pk,
         "entry": SupportLogFactory(deployment=deployment).pk,
         "session": PlannedSessionFactory(deployment=deployment).pk,
-        "calendar": leader_a.calendar_token,
+        "calendar": "matrix-calendar-token",
+        "designation_to_confirm": DesignationFactory(
+            leader=leader_a, kind="LLE", status="pending"
+        ).pk,
         "evaluation": evaluation_token(completed),
         "token": tracking_token(SupportRequestFactory(status="matching")),
         "users": {"leader_a": leader_a.user, "leader_b": leader_b.user},

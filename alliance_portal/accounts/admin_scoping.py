@@ -3,13 +3,16 @@
 - lists, search, actions and autocomplete read `get_queryset`, narrowed here;
 - a change, history or delete page for an object outside the scope is a 404;
 - foreign key and many-to-many choices offer only what the user may see, so a
-  crafted POST naming another alliance's object fails form validation;
+  crafted POST naming another alliance's object fails form validation; the
+  record a row hangs off (`scoping.OWNER_FIELD`: a conflict's or a
+  designation's leader) is chosen only among records the user may change;
 - filters that would list other alliances' names are dropped.
 """
 
+from django.apps import apps
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import Http404
 from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
@@ -29,6 +32,8 @@ class ScopedChoicesMixin:
             return queryset
         if queryset is None:
             queryset = model._default_manager.using(db)
+        if scoping.OWNER_FIELD.get(self.model) == db_field.name:
+            return scoping.changeable(request.user, queryset)
         return scoping.visible(request.user, queryset)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -68,11 +73,36 @@ class AllianceScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         filters = super().get_list_filter(request)
         if scoping.sees_everything(request.user):
             return filters
-        return [f for f in filters if not _names_an_alliance(f)]
+        return [f for f in filters if not _names_an_alliance(self.model, f)]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if _autocompletes_an_owner(request):
+            # Offer only what the form will accept (see ScopedChoicesMixin).
+            queryset = scoping.changeable(request.user, queryset)
+        return queryset, may_have_duplicates
 
 
-def _names_an_alliance(list_filter):
-    return isinstance(list_filter, str) and list_filter.split("__")[-1] == "alliance"
+def _names_an_alliance(model, list_filter):
+    if not isinstance(list_filter, str):
+        return False
+    try:
+        field = get_fields_from_path(model, list_filter)[-1]
+    except (FieldDoesNotExist, NotRelationField):
+        return False
+    return field.related_model is Alliance
+
+
+def _autocompletes_an_owner(request):
+    """Whether this is the admin's autocomplete for a field in `scoping.OWNER_FIELD`."""
+    match = request.resolver_match
+    if match is None or match.url_name != "autocomplete":
+        return False
+    try:
+        source = apps.get_model(request.GET.get("app_label", ""), request.GET.get("model_name", ""))
+    except (LookupError, ValueError):
+        return False
+    return scoping.OWNER_FIELD.get(source) == request.GET.get("field_name")
 
 
 class AllianceScopedHistoryAdmin(AllianceScopedAdmin, SimpleHistoryAdmin):

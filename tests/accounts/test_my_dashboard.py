@@ -180,8 +180,9 @@ def test_it_reads_the_same_number_of_queries_at_any_size(
     make_deployments(leader, count)
     client.force_login(leader.user)
 
-    # session, user, leader, deployments with their logged hours, their requests' areas
-    with django_assert_num_queries(5):
+    # session, user, leader, deployments with their logged hours, their requests' areas,
+    # designations waiting for the leader's confirmation
+    with django_assert_num_queries(6):
         response = client.get("/my/")
 
     assert len(response.context["waiting"]) == count

@@ -332,7 +332,9 @@ AUTOCOMPLETE = [
         ["SLE Leader Xavier", "NLE National Nadia", "NLG Governor Ned"],
         ["SLE Leader Yolanda"],
     ),
-    ("leaders", "declaredconflict", "leader", ["Leader Xavier", "National Nadia"], ["Yolanda"]),
+    # A conflict is declared only on a leader whose record the alliance keeps.
+    ("leaders", "declaredconflict", "leader", ["Leader Xavier"], ["Yolanda", "National Nadia"]),
+    ("leaders", "designation", "leader", ["Leader Xavier"], ["Yolanda", "National Nadia"]),
 ]
 
 
@@ -560,33 +562,28 @@ def test_it_shows_a_nationally_designated_leader_read_only_to_a_coordinator(coor
     assert 'name="_save"' in own.content.decode()
 
 
-def test_it_keeps_national_designations_read_only_on_a_leaders_page(coordinator_x, world):
-    """A leader of X who is also an NLE: X edits its own designation, not the national one."""
+def test_it_keeps_a_leader_who_is_also_national_read_only(coordinator_x, world):
+    """A leader of X who is also an NLE: X changes its own designation, not the record."""
     leader = world.x.leader
     nle = factories.DesignationFactory(leader=leader, kind="NLE", alliance=None)
     url = admin_url(Leader, "change", leader.pk)
     page = coordinator_x.get(url)
-    editable, national, _ = page.context["inline_admin_formsets"]
-    assert [form.instance for form in editable.formset.forms] == [world.x.designation]
-    assert [form.instance for form in national.formset.forms] == [nle]
-    assert not national.has_change_permission
+    own, other, _ = page.context["inline_admin_formsets"]
+    assert [form.instance for form in own.formset.forms] == [world.x.designation]
+    assert [form.instance for form in other.formset.forms] == [nle]
+    assert not own.has_change_permission
+    assert not other.has_change_permission
+    assert 'name="_save"' not in page.content.decode()
 
     data = post_data(page)
-    # Slip the NLE into the editable formset, withdrawn.
-    data.update(
-        {
-            "designations-TOTAL_FORMS": "2",
-            "designations-INITIAL_FORMS": "2",
-            "designations-1-id": str(nle.pk),
-            "designations-1-leader": str(leader.pk),
-            "designations-1-kind": "NLE",
-            "designations-1-designated_on": "2024-09-01",
-            "designations-1-status": "withdrawn",
-        }
-    )
+    data.update({"days_per_year": "0", "full_name": "Someone Else"})
     response = coordinator_x.post(url, data)
 
-    assert response.status_code == 200
-    assert response.context["errors"]
+    assert response.status_code == 403
+    leader.refresh_from_db()
     nle.refresh_from_db()
+    assert leader.days_per_year != 0
+    assert leader.full_name == "Leader Xavier"
     assert nle.status == Designation.Status.ACTIVE
+    own_designation = coordinator_x.get(admin_url(Designation, "change", world.x.designation.pk))
+    assert 'name="_save"' in own_designation.content.decode()

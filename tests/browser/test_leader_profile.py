@@ -86,6 +86,14 @@ def test_a_leader_makes_and_replaces_a_calendar_link(
     assert first.startswith(live_server.url + "/calendar/") and first.endswith(".ics")
     assert_accessible(axe_violations)
 
+    assert page.request.get(first).status == 200
+
+    # Only a hash is kept: back on the page, the link is not shown again.
+    page.goto(live_server.url + "/my/calendar/")
+    expect(page.get_by_role("heading", name="You have a private link")).to_be_visible()
+    expect(page.get_by_label("Copy this link into your calendar app")).to_have_count(0)
+    assert_accessible(axe_violations)
+
     page.get_by_role("button", name="Replace your link").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("no longer works")
     assert link.input_value() != first

@@ -1,6 +1,7 @@
 """The leader's private calendar feed: the link at /my/calendar/ and the feed behind it."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from deployments.models import Deployment, SupportLog
-from leaders.calendar import escape, fold
+from leaders.calendar import calendar_secret_hash, escape, fold
 from tests.factories import (
     AgreedDeploymentFactory,
     PlannedSessionFactory,
@@ -48,13 +49,24 @@ def deployment(leader, school="Oakfield Primary School", **fields):
 
 
 def with_token(leader, token="a-secret-token"):
-    leader.calendar_token = token
+    """Give the leader a calendar link with a known secret; only its hash is stored."""
+    leader.calendar_token_hash = calendar_secret_hash(token)
     leader.save()
+    leader.known_calendar_token = token
     return token
 
 
 def feed(client, leader):
-    return client.get(f"/calendar/{leader.calendar_token}.ics")
+    return client.get(f"/calendar/{leader.known_calendar_token}.ics")
+
+
+def shown_token(response):
+    """The secret in the link the page shows, read back from the page."""
+    match = re.search(
+        r'value="https://portal\.example\.org/calendar/([^"]+)\.ics"', response.content.decode()
+    )
+    assert match, "the page shows no calendar link"
+    return match.group(1)
 
 
 def unfolded(response):
@@ -104,34 +116,61 @@ def test_the_page_offers_to_make_a_link_when_there_is_none(signed_in):
     assert "no-store" in response["Cache-Control"]
 
 
-def test_posting_makes_a_link_and_the_page_shows_it(signed_in, leader, settings):
+def test_posting_makes_a_link_and_shows_it_once(client, signed_in, leader, settings):
     settings.SITE_URL = "https://portal.example.org"
     history_before = leader.history.count()
 
-    response = signed_in.post(PAGE, follow=True)
+    response = signed_in.post(PAGE)
 
-    leader.refresh_from_db()
-    assert response.redirect_chain == [(PAGE, 302)]
-    assert len(leader.calendar_token) >= 40
+    assert response.status_code == 200
+    token = shown_token(response)
+    assert len(token) >= 40
     page = response.content.decode()
     assert "Your calendar link is ready." in page
-    assert f'value="https://portal.example.org/calendar/{leader.calendar_token}.ics"' in page
+    assert "we cannot show it to you again" in page
     assert "Outlook" in page and "Google Calendar" in page and "Apple Calendar" in page
-    # The secret stays out of the history, and the change adds no empty history row.
+    assert client.get(f"/calendar/{token}.ics").status_code == 200
+    # Only a hash is stored; the page never shows the link again.
+    leader.refresh_from_db()
+    assert leader.calendar_token_hash == calendar_secret_hash(token)
+    assert token not in leader.calendar_token_hash
+    later = signed_in.get(PAGE).content.decode()
+    assert token not in later
+    assert "You have a private link" in later
+    # Neither the secret nor its hash goes into the history, and no empty row is added.
     assert leader.history.count() == history_before
 
 
-def test_posting_again_replaces_the_link_and_the_old_one_stops_working(client, signed_in, leader):
+def test_the_secret_is_nowhere_in_the_database(signed_in, leader, settings):
+    settings.SITE_URL = "https://portal.example.org"
+    token = shown_token(signed_in.post(PAGE))
+
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            columns = [
+                column.name
+                for column in connection.introspection.get_table_description(cursor, table)
+            ]
+            quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+            cursor.execute(f"SELECT {quoted} FROM {connection.ops.quote_name(table)}")
+            for row in cursor.fetchall():
+                assert not any(token in str(value) for value in row), f"found in {table}"
+
+
+def test_posting_again_replaces_the_link_and_the_old_one_stops_working(
+    client, signed_in, leader, settings
+):
+    settings.SITE_URL = "https://portal.example.org"
     old = with_token(leader)
     assert feed(client, leader).status_code == 200
 
-    response = signed_in.post(PAGE, follow=True)
+    response = signed_in.post(PAGE)
 
-    leader.refresh_from_db()
-    assert leader.calendar_token != old
+    new = shown_token(response)
+    assert new != old
     assert "The old link no longer works" in response.content.decode()
     assert client.get(f"/calendar/{old}.ics").status_code == 404
-    assert feed(client, leader).status_code == 200
+    assert client.get(f"/calendar/{new}.ics").status_code == 200
 
 
 def test_the_page_shows_only_the_leaders_own_link(signed_in, leader):
@@ -164,7 +203,7 @@ def test_the_feed_stops_when_the_leaders_account_is_switched_off(client, leader)
 def test_the_feed_takes_no_post(client, leader):
     with_token(leader)
 
-    assert client.post(f"/calendar/{leader.calendar_token}.ics").status_code == 405
+    assert client.post(f"/calendar/{leader.known_calendar_token}.ics").status_code == 405
 
 
 def test_the_feed_is_a_private_calendar(client, leader, settings):

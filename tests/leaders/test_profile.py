@@ -234,13 +234,13 @@ def test_consent_puts_the_leader_in_the_directory_and_refreshes_its_places(
 
 def test_designations_and_other_details_cannot_be_changed_here(signed_in, leader):
     designation = leader.designations.get()
-    token_before = leader.calendar_token
+    token_before = leader.calendar_token_hash
     injected = form_data(
         full_name="Someone Else",
         email="someone@example.org",
         job_title="Chief executive",
         home_school="",
-        calendar_token="chosen-by-me",
+        calendar_token_hash="chosen-by-me",
         user=UserFactory().pk,
         designations=[],
         kind="NLE",
@@ -256,7 +256,7 @@ def test_designations_and_other_details_cannot_be_changed_here(signed_in, leader
     assert leader.email.startswith("leader")
     assert leader.job_title == "Headteacher"
     assert leader.home_school is not None
-    assert leader.calendar_token == token_before
+    assert leader.calendar_token_hash == token_before
     assert leader.user.leader == leader
     assert (designation.kind, designation.status) == ("SLE", Designation.Status.ACTIVE)
     assert leader.designations.count() == 1

@@ -117,6 +117,8 @@ class PeopleStage(BuilderBase):
         lo, hi = (30, 30) if featured else DAYS_PER_YEAR[kind]
         days = rng.randint(lo, hi)
         leader = Leader(
+            # National leaders' records are kept by administrators.
+            managing_alliance=None if national else self.alliances[alliance],
             full_name=full_name,
             email=self.featured.email if featured else self._unique_email(first, last),
             phone=f"07700 900{rng.randint(0, 999):03d}",

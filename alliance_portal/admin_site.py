@@ -1,0 +1,133 @@
+"""The portal's admin site: every registered admin answers only the lookups it declares.
+
+Django's changelists accept a lookup on any field of the model in the query
+string (`?calendar_token__startswith=a`), whatever the admin's filters say.
+That lets anyone who may open a list read a column one character at a time.
+`PortalAdminSite.register` gives every admin, ours and Django's own (users,
+groups), a changelist that refuses any query parameter that none of its
+declared filters (`list_filter`, `date_hierarchy`) consumed: the answer is
+400 and nothing is filtered.
+
+Secrets (`SECRET_FIELDS`) may not appear in any admin's filters, search,
+columns, ordering or forms: a system check says so at start-up.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.auth import get_user_model
+from django.core import checks
+
+# Columns that hold a secret or its hash. The portal only ever compares them.
+SECRET_FIELDS = frozenset({"calendar_token_hash", "password"})
+
+# Where a ModelAdmin can name a field, besides its form's fields and fieldsets.
+_FIELD_ATTRIBUTES = (
+    "list_display",
+    "list_filter",
+    "search_fields",
+    "ordering",
+    "sortable_by",
+    "date_hierarchy",
+    "list_editable",
+    "readonly_fields",
+)
+
+
+class DeclaredLookupsOnly:
+    """A ModelAdmin mixin: the changelist refuses lookups its declared filters do not use."""
+
+    def get_changelist(self, request, **kwargs):
+        return strict_changelist(super().get_changelist(request, **kwargs))
+
+    def check(self, **kwargs):
+        return [*super().check(**kwargs), *_secret_field_errors(self)]
+
+
+_strict_classes = {}
+
+
+def strict_changelist(changelist_class):
+    """A subclass of `changelist_class` whose `get_filters` refuses undeclared parameters."""
+    if changelist_class not in _strict_classes:
+
+        class StrictChangeList(changelist_class):
+            def get_filters(self, request):
+                asked = set(self.get_filters_params())
+                result = super().get_filters(request)
+                left_over = set(result[2])
+                hierarchy = self.date_hierarchy
+                if hierarchy and f"{hierarchy}__year" in asked:
+                    # The drill-down turns year, month and day into a range of its own.
+                    left_over -= {f"{hierarchy}__gte", f"{hierarchy}__lt"}
+                undeclared = sorted(asked & left_over)
+                if undeclared:
+                    raise DisallowedModelAdminLookup(
+                        f"Filtering by {', '.join(undeclared)} is not offered on this list."
+                    )
+                return result
+
+        StrictChangeList.__name__ = f"Strict{changelist_class.__name__}"
+        _strict_classes[changelist_class] = StrictChangeList
+    return _strict_classes[changelist_class]
+
+
+def _named_fields(value):
+    """Field names in a ModelAdmin attribute (strings, filter tuples, search prefixes)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    names = []
+    for item in value:
+        if isinstance(item, list | tuple):
+            item = item[0]
+        if isinstance(item, str):
+            names.append(item.lstrip("-=^@").split("__")[0])
+    return names
+
+
+def _form_fields(model_admin):
+    names = list(model_admin.fields or [])
+    for _, options in model_admin.fieldsets or []:
+        for entry in options.get("fields", []):
+            names.extend(entry if isinstance(entry, list | tuple) else [entry])
+    return names
+
+
+def _secret_field_errors(model_admin):
+    named = [
+        (name, attribute)
+        for attribute in _FIELD_ATTRIBUTES
+        for name in _named_fields(getattr(model_admin, attribute, None))
+    ]
+    for name in _form_fields(model_admin):
+        # The user form's "password" is Django's read-only summary of how the
+        # password is hashed; it never shows the hash.
+        if not (name == "password" and model_admin.model is get_user_model()):
+            named.append((name, "fields"))
+    return [
+        checks.Error(
+            f"{type(model_admin).__name__}.{attribute} names the secret '{name}'.",
+            hint="Secrets are compared, never listed, searched, shown or exported.",
+            obj=type(model_admin),
+            id="portal.E001",
+        )
+        for name, attribute in named
+        if name in SECRET_FIELDS
+    ]
+
+
+class PortalAdminSite(admin.AdminSite):
+    site_header = "Alliance Portal administration"
+    site_title = "Alliance Portal admin"
+    index_title = "Brokering"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, DeclaredLookupsOnly):
+            admin_class = type(
+                admin_class.__name__,
+                (DeclaredLookupsOnly, admin_class),
+                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
