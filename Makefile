@@ -8,6 +8,9 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alliance_portal_bench
+# The bench's own Redis databases (it empties them between cold runs); tests use 13.
+BENCH_CACHE_URL ?= redis://127.0.0.1:6379/11
+BENCH_PAGE_CACHE_URL ?= redis://127.0.0.1:6379/12
 
 .PHONY: help install run test lint format migrations-check pytest bench clean
 
@@ -52,6 +55,7 @@ test: install lint migrations-check pytest ## Lint, check migrations and run eve
 
 bench: install ## Measure at national scale on PostgreSQL (builds the data once, then reuses it)
 	export DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=false ALLOWED_HOSTS=localhost \
+	       CACHE_URL=$(BENCH_CACHE_URL) PAGE_CACHE_URL=$(BENCH_PAGE_CACHE_URL) TRUSTED_PROXY_COUNT=0 \
 	       SECRET_KEY=$${SECRET_KEY:-bench-only-key-never-used-for-a-real-site-5d1c9a7e3b8f2046}; \
 	$(PY) manage.py collectstatic --no-input --verbosity 0 && \
 	$(PY) manage.py bench $(BENCH_ARGS)

@@ -6,6 +6,7 @@ and the README list them. With DEBUG off (the default) the portal runs with
 production security settings and refuses to start without a SECRET_KEY.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -21,6 +22,8 @@ environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")), overwr
 DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 5
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -29,6 +32,15 @@ if not SECRET_KEY:
         )
     # Development only: a fixed key is harmless while DEBUG is on.
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-8c2f0d6b1e4a"
+elif not DEBUG and (
+    len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH or len(set(SECRET_KEY)) < SECRET_KEY_MIN_DISTINCT
+):
+    # It signs tracking, evaluation, reset and invitation links: a weak one lets them be forged.
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak: it needs at least {SECRET_KEY_MIN_LENGTH} characters, "
+        f"at least {SECRET_KEY_MIN_DISTINCT} of them different. Generate one with "
+        '`python -c "import secrets; print(secrets.token_urlsafe(50))"`.'
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -46,6 +58,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_forms_gds",
     "simple_history",
+    "axes",
     "alliance_portal.accounts",
     "alliance_portal.schools",
     "alliance_portal.pages",
@@ -67,6 +80,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked sign-in into its answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked account-and-client pair before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "alliance_portal.urls"
@@ -150,15 +171,35 @@ LOGIN_REDIRECT_URL = "home"
 # Password reset and invitation links stay valid for five days (or until used).
 PASSWORD_RESET_TIMEOUT = 5 * 24 * 3600
 
-# Failed sign-ins, counted per account (email) and per client in the cache:
-# after LOGIN_SLOW_AFTER failures within LOGIN_FAILURE_WINDOW each attempt
-# waits LOGIN_SLOW_SECONDS after the last failure; after LOGIN_LOCK_AFTER the
-# account or client is locked for LOGIN_LOCK_SECONDS.
-LOGIN_SLOW_AFTER = env.int("LOGIN_SLOW_AFTER", default=5)
-LOGIN_SLOW_SECONDS = env.int("LOGIN_SLOW_SECONDS", default=30)
+# Failed sign-ins (see accounts.lockout). django-axes locks an account on one
+# client after LOGIN_LOCK_AFTER failures, for LOGIN_LOCK_SECONDS; a client that
+# fails LOGIN_CLIENT_CEILING times within LOGIN_FAILURE_WINDOW, over any
+# accounts, is refused until the window ends.
 LOGIN_LOCK_AFTER = env.int("LOGIN_LOCK_AFTER", default=10)
 LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=15 * 60)
+LOGIN_CLIENT_CEILING = env.int("LOGIN_CLIENT_CEILING", default=100)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "default"
+AXES_FAILURE_LIMIT = LOGIN_LOCK_AFTER
+AXES_COOLOFF_TIME = datetime.timedelta(seconds=LOGIN_LOCK_SECONDS)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked are refused unread: they neither count nor stretch the lock.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "alliance_portal.accounts.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "alliance_portal.accounts.lockout.axes_client_address"
+AXES_CLIENT_STR_CALLABLE = "alliance_portal.accounts.lockout.axes_client_description"
+AXES_LOCKOUT_CALLABLE = "alliance_portal.accounts.lockout.locked_out_response"
+# No table of who tried to sign in from where: counts in the cache are enough.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# Axes warns about a per-process cache even in development; portal.E010
+# (alliance_portal.checks) refuses one wherever it matters, with DEBUG off.
+SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 
 # Security. Everything below is on whenever DEBUG is off; a proxy in front
 # terminates TLS and sets X-Forwarded-Proto (see README, "Deploying").
@@ -187,8 +228,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-# Cache: rate limits live here. The default suits one process; with several
-# gunicorn workers use a shared cache, e.g. CACHE_URL=redis://127.0.0.1:6379/1
+# Cache: rate-limit and sign-in counters live here, and every worker must share
+# them: with DEBUG off a per-process cache is refused (alliance_portal.checks).
+# Production sets CACHE_URL=redis://127.0.0.1:6379/1.
 CACHES = {
     "default": env.cache_url("CACHE_URL", default="locmemcache://"),
     # Whole public pages (the leader directory), apart so they never push out

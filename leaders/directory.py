@@ -129,8 +129,11 @@ def place_choices():
 # the rate-limit and sign-in counters in the default cache. A page is keyed by
 # the filters and page number (as the form reads them: the last value of each)
 # and a version that every change to what the directory shows moves on (see
-# `directory_changed`). Free-text searches are not kept: there is no end to
-# them. The lifetime bounds what another worker's private cache leaves stale.
+# `directory_changed`). The version lives in the default cache, which every
+# worker shares (alliance_portal.checks insists on it in production), so a
+# change (a leader withdrawing consent, say) hides the old pages on every
+# worker at once, even where each keeps its pages in a cache of its own.
+# Free-text searches are not kept: there is no end to them.
 PAGE_CACHE_SECONDS = 60
 PAGE_PARAMETERS = ("kind", "area", "phase", "local_authority", "region", "page")
 VERSION_CACHE_KEY = "leaders:directory:version"
@@ -141,12 +144,12 @@ def page_cache_key(query):
     """The cache key for one directory page (`query` is the GET QueryDict), or None."""
     if query.get("q", "").strip():
         return None
-    version = page_cache.get(VERSION_CACHE_KEY)
+    version = cache.get(VERSION_CACHE_KEY)
     if version is None:
         # A fresh number, never an old one: pages cached under a version that
         # was evicted must not come back.
-        page_cache.add(VERSION_CACHE_KEY, time.time_ns(), None)
-        version = page_cache.get(VERSION_CACHE_KEY)
+        cache.add(VERSION_CACHE_KEY, time.time_ns(), None)
+        version = cache.get(VERSION_CACHE_KEY)
     canonical = urlencode([(name, query.get(name, "")) for name in PAGE_PARAMETERS])
     return f"leaders:directory:page:{version}:{hashlib.sha256(canonical.encode()).hexdigest()}"
 
@@ -159,5 +162,5 @@ def directory_changed(**kwargs):
 
 
 def forget_cached_pages():
-    page_cache.set(VERSION_CACHE_KEY, time.time_ns(), None)
+    cache.set(VERSION_CACHE_KEY, time.time_ns(), None)
     cache.delete(PLACES_CACHE_KEY)

@@ -1,6 +1,8 @@
+import os
 from importlib import import_module
 
 import pytest
+from axes.handlers.proxy import AxesProxyHandler
 from django.apps import apps as django_apps
 from django.core.cache import caches
 
@@ -18,9 +20,52 @@ def admin_client(client, superuser):
     return client
 
 
+# The tests' own Redis database: `clear()` empties only this one (FLUSHDB), never
+# another's. CI's Redis answers on 127.0.0.1:6379.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def redis_answers(url=TEST_REDIS_URL):
+    try:
+        import redis
+
+        return redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["per-process cache", "shared Redis"])
+def counter_cache(request, settings):
+    """Run a test on the default per-process cache and on the real Redis server,
+    as production runs it (CACHE_URL=redis://...). CI has Redis, so both run there."""
+    if request.param == "shared Redis":
+        if not redis_answers():
+            if os.environ.get("CI"):
+                pytest.fail(f"Redis does not answer at {TEST_REDIS_URL}")
+            pytest.skip(f"Redis does not answer at {TEST_REDIS_URL}")
+        shared = {
+            **settings.CACHES,
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": TEST_REDIS_URL,
+            },
+        }
+        # Through pytest-django's `settings`, so that the test's own changes to
+        # settings are undone in the right order and never leave Redis behind.
+        settings.CACHES = shared
+        # django-axes keeps the cache it was first given: hand it the new one.
+        AxesProxyHandler.get_implementation(force=True)
+        caches["default"].clear()
+        yield request.param
+        caches["default"].clear()
+    else:
+        yield request.param
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate-limit counters and cached pages live in the caches: each test starts with none."""
+    AxesProxyHandler.get_implementation(force=True)
     for each in caches.all():
         each.clear()
     yield

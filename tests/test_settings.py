@@ -48,16 +48,35 @@ def test_it_starts_without_a_secret_key_in_development():
     assert "no issues" in result.stdout
 
 
+# The production settings the README's "Deploying" section gives.
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x7Qp-3vLr9Zt_Wm2Kd8Fs6Hj4Nb1Cy5Ge0Ua-Ti7Oe3Rw9Yq2Xs6Vz8Pl4Mk1Jn",
+    "ALLOWED_HOSTS": "portal.example.org",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
+    "PAGE_CACHE_URL": "redis://127.0.0.1:6379/2",
+    "TRUSTED_PROXY_COUNT": "1",
+}
+
+
 def test_it_passes_the_deployment_checklist_with_production_settings():
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DEBUG="false",
-        SECRET_KEY="x7Qp-3vLr9Zt_Wm2Kd8Fs6Hj4Nb1Cy5Ge0Ua-Ti7Oe3Rw9Yq2Xs6Vz8Pl4Mk1Jn",
-        ALLOWED_HOSTS="portal.example.org",
-    )
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
 
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
+
+
+def test_it_refuses_per_process_counters_in_production():
+    result = run_manage("check", **{**PRODUCTION, "CACHE_URL": "locmemcache://"})
+
+    assert result.returncode != 0
+    assert "portal.E010" in result.stderr
+
+
+def test_the_deployment_checklist_warns_of_a_proxy_trusted_for_no_hops():
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "TRUSTED_PROXY_COUNT": "0"}
+    )
+
+    assert result.returncode != 0
+    assert "portal.W010" in result.stderr + result.stdout

@@ -21,4 +21,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
+        from alliance_portal import checks  # noqa: F401  (registers the system checks)
+
         post_migrate.connect(keep_coordinator_group_current, sender=self)

@@ -48,18 +48,16 @@ class SignInForm(GovukFormMixin, auth_forms.AuthenticationForm):
         password = self.cleaned_data.get("password")
         if not email or not password:
             return self.cleaned_data
-        refusal = lockout.refusal(self.request, email)
-        if refusal is not None:
-            raise forms.ValidationError(
-                refusal.message, code="locked" if refusal.locked else "slow"
-            )
+        if lockout.client_ceiling_reached(self.request):
+            raise forms.ValidationError(lockout.locked_message(), code="locked")
         try:
-            cleaned_data = super().clean()
+            # django-axes refuses a locked account-and-client pair in authenticate().
+            return super().clean()
         except forms.ValidationError:
-            lockout.record_failure(self.request, email)
+            lockout.record_client_failure(self.request)
+            if getattr(self.request, "axes_locked_out", False):
+                raise forms.ValidationError(lockout.locked_message(), code="locked") from None
             raise
-        lockout.clear_account(email)
-        return cleaned_data
 
 
 class PasswordChangeForm(GovukFormMixin, auth_forms.PasswordChangeForm):
@@ -84,6 +82,7 @@ PASSWORD_HINT = (
 
 
 class SetPasswordForm(GovukFormMixin, auth_forms.SetPasswordForm):
+    request = None  # set by the view, to clear a lock on the client that sets the password
     error_messages = {
         **auth_forms.SetPasswordForm.error_messages,
         "password_mismatch": "The two passwords do not match. Enter the same password twice",
@@ -97,7 +96,8 @@ class SetPasswordForm(GovukFormMixin, auth_forms.SetPasswordForm):
 
     def save(self, commit=True):
         user = super().save(commit)
-        lockout.clear_account(user.email)
+        if self.request is not None:
+            lockout.clear_for(self.request, user.email)
         return user
 
 

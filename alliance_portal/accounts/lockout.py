@@ -1,20 +1,19 @@
-"""Slow down, then lock, repeated failed sign-ins per account and per client.
+"""Failed sign-ins: django-axes locks an account on one client; a ceiling caps each client.
 
-Failures are kept in the cache as a list of timestamps under two keys: the
-email address tried (lower-cased) and the client's address. Once either has
-LOGIN_SLOW_AFTER failures within LOGIN_FAILURE_WINDOW, every attempt must wait
-LOGIN_SLOW_SECONDS after the last failure; once it has LOGIN_LOCK_AFTER, it is
-locked for LOGIN_LOCK_SECONDS after the last failure. A refused attempt is
-answered without checking the password, and is not counted itself.
+- django-axes counts failures per account *and* client together
+  (`AXES_LOCKOUT_PARAMETERS`): after `LOGIN_LOCK_AFTER` of them that pair is
+  locked for `LOGIN_LOCK_SECONDS`. Someone guessing from elsewhere therefore
+  never locks the real person out. Accounts are compared without letter case.
+- Each client also has a ceiling of `LOGIN_CLIENT_CEILING` failures in
+  `LOGIN_FAILURE_WINDOW`, whatever the accounts tried, so one client cannot
+  guess its way through many accounts.
 
-A successful sign-in (or a new password) clears the account's failures. The
-read-modify-write on the cache is not atomic: two simultaneous failures may
-count once, which only ever errs by one attempt.
+Both counters live in the shared cache (Redis in production), counted with
+atomic `add`/`incr`, so several workers share one count. Client addresses are
+read by `pages.protection.client_address`, for axes and the rate limits alike.
 """
 
 import math
-import time
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,77 +21,60 @@ from django.core.cache import cache
 from alliance_portal.pages.protection import client_address
 
 
-def now():
-    """The current time in seconds; tests replace it to move the clock."""
-    return time.time()
+def normalised_email(email):
+    return (email or "").strip().lower()
 
 
-@dataclass(frozen=True)
-class Refusal:
-    locked: bool
-    wait_seconds: int
+def axes_username(request, credentials):
+    """The account axes counts under: the email address, whatever its letter case.
 
-    @property
-    def message(self):
-        if self.locked:
-            minutes = math.ceil(settings.LOGIN_LOCK_SECONDS / 60)
-            return (
-                f"Too many failed sign-ins: try again after {minutes} minutes, "
-                "or reset your password"
-            )
-        unit = "second" if self.wait_seconds == 1 else "seconds"
-        return f"Wait {self.wait_seconds} {unit} before trying again"
+    Axes passes the credentials of the form's `username` field or of the
+    backend's (keyed by the user model's USERNAME_FIELD, `email`): either names it.
+    """
+    found = credentials or getattr(request, "POST", None) or {}
+    return normalised_email(found.get("username") or found.get("email"))
 
 
-def account_key(email):
-    return f"login-failures:account:{(email or '').strip().lower()}"
+def axes_client_address(request):
+    return client_address(request)
 
 
-def client_key(request):
+def axes_client_description(username, ip_address, user_agent, path_info, request):
+    """What axes writes in its log lines: no email address and no IP address."""
+    return "a sign-in attempt"
+
+
+def locked_out_response(request, original_response, credentials=None):
+    """Axes' answer once a pair is locked: our sign-in page with its message, as 429."""
+    original_response.status_code = 429
+    original_response["Retry-After"] = str(settings.LOGIN_LOCK_SECONDS)
+    return original_response
+
+
+def locked_message():
+    minutes = math.ceil(settings.LOGIN_LOCK_SECONDS / 60)
+    return f"Too many failed sign-ins: try again after {minutes} minutes, or reset your password"
+
+
+def _client_key(request):
     return f"login-failures:client:{client_address(request)}"
 
 
-def refusal(request, email):
-    """Why this attempt must not even be checked, or None when it may go ahead."""
-    refusals = [_refusal_for(key) for key in (account_key(email), client_key(request))]
-    refusals = [r for r in refusals if r is not None]
-    if not refusals:
-        return None
-    return max(refusals, key=lambda r: (r.locked, r.wait_seconds))
+def client_ceiling_reached(request):
+    return cache.get(_client_key(request), 0) >= settings.LOGIN_CLIENT_CEILING
 
 
-def record_failure(request, email):
-    moment = now()
-    for key in (account_key(email), client_key(request)):
-        failures = [*_recent_failures(key, moment), moment]
-        cache.set(key, failures, timeout=_keep_for())
+def record_client_failure(request):
+    key = _client_key(request)
+    if not cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW)
 
 
-def clear_account(email):
-    cache.delete(account_key(email))
+def clear_for(request, email):
+    """A new password clears the account's lock on the client that set it."""
+    from axes.utils import reset
 
-
-def _keep_for():
-    return max(settings.LOGIN_FAILURE_WINDOW, settings.LOGIN_LOCK_SECONDS) + 5
-
-
-def _recent_failures(key, moment):
-    return [t for t in cache.get(key, []) if moment - t < settings.LOGIN_FAILURE_WINDOW]
-
-
-def _refusal_for(key):
-    moment = now()
-    stored = cache.get(key, [])
-    if not stored:
-        return None
-    since_last = moment - max(stored)
-    if len(stored) >= settings.LOGIN_LOCK_AFTER and since_last < settings.LOGIN_LOCK_SECONDS:
-        return Refusal(
-            locked=True, wait_seconds=math.ceil(settings.LOGIN_LOCK_SECONDS - since_last)
-        )
-    recent = _recent_failures(key, moment)
-    if len(recent) >= settings.LOGIN_SLOW_AFTER and since_last < settings.LOGIN_SLOW_SECONDS:
-        return Refusal(
-            locked=False, wait_seconds=math.ceil(settings.LOGIN_SLOW_SECONDS - since_last)
-        )
-    return None
+    reset(ip=client_address(request), username=normalised_email(email))

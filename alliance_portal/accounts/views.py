@@ -65,7 +65,16 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "accounts/password_reset_done.html"
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class SetsPasswordMixin:
+    """The form learns the request, so a new password clears the lock on this client."""
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.request = self.request
+        return form
+
+
+class PasswordResetConfirmView(SetsPasswordMixin, auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_set.html"
     form_class = forms.SetPasswordForm
     success_url = reverse_lazy("accounts:password-reset-complete")
@@ -76,7 +85,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
 
-class InvitationView(auth_views.PasswordResetConfirmView):
+class InvitationView(SetsPasswordMixin, auth_views.PasswordResetConfirmView):
     """A leader's invitation link: set a password, be signed in, land on /my/."""
 
     template_name = "accounts/password_set.html"

@@ -77,6 +77,7 @@ def test_it_asks_for_an_email_address(client):
     assert response.context["form"].errors == {"email": ["Enter your email address"]}
 
 
+@pytest.mark.usefixtures("counter_cache")
 def test_it_limits_how_often_one_client_asks_for_reset_emails(client, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "password-reset": (2, 3600)}
     for _ in range(2):

@@ -370,6 +370,7 @@ def test_the_honeypot_refuses_the_form(client):
     assert not SchoolEvaluation.objects.exists()
 
 
+@pytest.mark.usefixtures("counter_cache")
 def test_it_limits_how_often_a_client_posts(client, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "school-evaluation": (2, 3600)}
     deployment = make_deployment()

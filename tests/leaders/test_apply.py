@@ -327,6 +327,7 @@ def test_it_refuses_a_form_with_the_honeypot_filled_in(client, alliance, school)
     assert not OutboundEmail.objects.exists()
 
 
+@pytest.mark.usefixtures("counter_cache")
 def test_it_limits_how_often_one_client_can_apply(client, alliance, school, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "become-a-leader": (2, 3600)}
     client.post(APPLY, answers(full_name=""))

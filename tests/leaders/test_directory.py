@@ -653,12 +653,37 @@ def test_an_import_of_the_register_refreshes_the_directory(client):
 
 def test_pages_are_kept_apart_from_the_rate_limit_counters(client):
     listed_leader(full_name="Amira Khan")
+    caches["default"].set("rate:request-support:192.0.2.1:1", 3)
 
     client.get(DIRECTORY)
 
     assert caches["pages"] is not caches["default"]
-    caches["default"].clear()
-    assert queries_to_open(client, {}) == 0  # the page itself is still cached
+    page_keys = [key for key in caches["pages"]._cache if "directory:page" in key]
+    assert page_keys
+    assert not [key for key in caches["default"]._cache if "directory:page" in key]
+    caches["pages"].clear()
+    assert caches["default"].get("rate:request-support:192.0.2.1:1") == 3
+
+
+def test_withdrawn_consent_leaves_every_workers_pages_at_once(client, monkeypatch):
+    """Each worker may keep its pages in its own cache; the version they are kept
+    under is in the shared default cache, so one save hides them everywhere."""
+    from django.core.cache.backends.locmem import LocMemCache
+
+    import leaders.views
+
+    leader = listed_leader(full_name="Amira Khan")
+    worker_a = LocMemCache("worker-a", {})
+    worker_b = LocMemCache("worker-b", {})
+    monkeypatch.setattr(leaders.views, "page_cache", worker_a)
+    assert names_listed(client.get(DIRECTORY)) == ["Amira Khan"]  # worker A keeps the page
+    monkeypatch.setattr(leaders.views, "page_cache", worker_b)
+
+    leader.public_profile_consent = False
+    leader.save()  # on worker B
+
+    monkeypatch.setattr(leaders.views, "page_cache", worker_a)
+    assert names_listed(client.get(DIRECTORY)) == []
 
 
 def test_a_leader_leaving_the_directory_disappears_at_once(client):

@@ -319,6 +319,7 @@ def test_it_refuses_a_form_with_the_honeypot_filled_in(client, alliance, school)
     assert not SupportRequest.objects.exists()
 
 
+@pytest.mark.usefixtures("counter_cache")
 def test_it_limits_how_often_one_client_can_post(client, alliance, school, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "request-support": (3, 3600)}
     answer_everything(client, school)  # three posts

@@ -155,6 +155,7 @@ def test_it_refuses_a_withdrawal_with_the_honeypot_filled_in(client):
     assert support_request.status == Status.MATCHING
 
 
+@pytest.mark.usefixtures("counter_cache")
 def test_it_limits_withdrawal_attempts_per_client(client, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "tracking": (1, 3600)}
     support_request = SupportRequestFactory(status=Status.MATCHING)
