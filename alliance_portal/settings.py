@@ -10,6 +10,7 @@ import datetime
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "simple_history",
     "axes",
+    "csp",
     "alliance_portal.accounts",
     "alliance_portal.schools",
     "alliance_portal.pages",
@@ -72,12 +74,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "alliance_portal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "alliance_portal.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked sign-in into its answer.
@@ -124,11 +129,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+PASSWORD_MIN_LENGTH = 10
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "full_name")},
+    },
+    # Django's check compares whole strings; this one also finds the email's name
+    # or the person's name inside the password ("jo.bloggs" in "JoBloggs2026!").
+    {"NAME": "alliance_portal.accounts.passwords.NotLikeTheAccountValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -220,6 +232,37 @@ if not DEBUG:
     # Preloading is hard to undo for a whole domain: set SECURE_HSTS_PRELOAD=false
     # if the portal's domain is not ready for it (check --deploy then warns).
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
+# Sessions: (idle seconds, seconds in all) before signing out again. Staff reach
+# a whole alliance's records from the admin, so theirs are short.
+SESSION_LIMITS = {
+    "staff": (
+        env.int("STAFF_SESSION_IDLE_SECONDS", default=30 * 60),
+        env.int("STAFF_SESSION_MAX_SECONDS", default=10 * 3600),
+    ),
+    "leader": (
+        env.int("LEADER_SESSION_IDLE_SECONDS", default=14 * 86400),
+        env.int("LEADER_SESSION_MAX_SECONDS", default=30 * 86400),
+    ),
+}
+SESSION_COOKIE_AGE = SESSION_LIMITS["leader"][0]
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images come from
+# the portal itself, never inline; nothing may frame it or receive its forms.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

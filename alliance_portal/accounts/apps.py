@@ -21,6 +21,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from alliance_portal import checks  # noqa: F401  (registers the system checks)
+        # Register the system checks and the session-start receiver.
+        from alliance_portal import checks, middleware  # noqa: F401
 
         post_migrate.connect(keep_coordinator_group_current, sender=self)

@@ -76,8 +76,8 @@ class PasswordChangeForm(GovukFormMixin, auth_forms.PasswordChangeForm):
 
 
 PASSWORD_HINT = (
-    "At least 8 characters, not only numbers, and not a common password. "
-    "Three random words make a strong one."
+    f"At least {settings.PASSWORD_MIN_LENGTH} characters, not only numbers, not a common "
+    "password, and without your name or email address. Three random words make a strong one."
 )
 
 

@@ -75,7 +75,7 @@ class DemoLogin:
     full_name: str
 
 
-ADMIN_LOGIN = DemoLogin("admin@example.org", "Harbour-Admin-2026", "superuser", "Demo Admin")
+ADMIN_LOGIN = DemoLogin("admin@example.org", "Harbour-Lights-2026", "superuser", "Demo Admin")
 COORDINATOR_LOGIN = DemoLogin(
     "coordinator@example.org", "Brokering-Desk-2026", "coordinator", "Rachel Mensah"
 )

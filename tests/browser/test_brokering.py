@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from alliance_portal.accounts.groups import ensure_coordinator_group
 from deployments.models import Deployment
 from requests.models import SupportRequest
-from tests.browser.conftest import AXE_SCRIPT, WCAG_TAGS, describe
+from tests.browser.conftest import WCAG_TAGS, describe, inject_axe
 from tests.factories import (
     AllianceFactory,
     CoordinatorFactory,
@@ -43,7 +43,7 @@ def brokering():
 
 def brokering_violations(page):
     """axe-core on the brokering panel the portal adds to the admin page."""
-    page.add_script_tag(path=str(AXE_SCRIPT))
+    inject_axe(page)
     result = page.evaluate(
         "tags => axe.run('#brokering', {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
     )

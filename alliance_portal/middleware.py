@@ -1,0 +1,133 @@
+"""Headers and session limits every response gets, whichever view answered.
+
+- `SecurityHeadersMiddleware` sends a Permissions-Policy that switches off
+  browser features the portal never uses, and `Cache-Control: private,
+  no-store` on pages that show one person's business (`/my/`, the admin,
+  sign-in and password pages, tracking, feedback and calendar links), so
+  neither a shared cache nor the browser's history keeps them. The
+  Content-Security-Policy comes from django-csp (`CONTENT_SECURITY_POLICY`).
+- `SessionLimitsMiddleware` ends a session that has been idle, or open in all,
+  for longer than its kind allows (`SESSION_LIMITS`): staff sessions are short,
+  because the admin reaches every record of an alliance; leaders' last longer.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+)
+
+# URL namespaces whose every page is private, and single private pages elsewhere.
+PRIVATE_NAMESPACES = {"admin", "portal", "accounts", "reports"}
+PRIVATE_PAGES = {
+    ("requests", "track"),
+    ("requests", "withdraw"),
+    ("deployments", "evaluation"),
+    ("leaders", "calendar-feed"),
+}
+
+
+def is_private(request):
+    match = request.resolver_match
+    if match is None:
+        return request.path_info.startswith(("/admin/", "/my/", "/accounts/"))
+    namespaces = set(match.namespaces)
+    if namespaces & PRIVATE_NAMESPACES:
+        return True
+    return any((namespace, match.url_name) in PRIVATE_PAGES for namespace in namespaces)
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if is_private(request):
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+SIGNED_IN_AT = "portal:signed_in_at"
+LAST_SEEN = "portal:last_seen"
+# Write the session again at most this often, not on every request.
+LAST_SEEN_GRANULARITY = 60
+
+
+@receiver(user_logged_in, dispatch_uid="portal-session-start")
+def remember_when_signed_in(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        moment = int(time.time())
+        request.session[SIGNED_IN_AT] = moment
+        request.session[LAST_SEEN] = moment
+        request.session.set_expiry(session_limits(user)[0])
+
+
+def session_limits(user):
+    """(idle seconds, seconds in all) for this kind of user."""
+    kind = "staff" if user.is_staff else "leader"
+    return settings.SESSION_LIMITS[kind]
+
+
+class SessionLimitsMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            self.check(request, user)
+        return self.get_response(request)
+
+    def check(self, request, user):
+        session = request.session
+        now = int(time.time())
+        idle, in_all = session_limits(user)
+        started = session.setdefault(SIGNED_IN_AT, now)
+        last_seen = session.get(LAST_SEEN, started)
+        if now - last_seen > idle or now - started > in_all:
+            reason = (
+                f"after {_duration(idle)} without activity"
+                if now - last_seen > idle
+                else f"after {_duration(in_all)}"
+            )
+            logout(request)
+            messages.info(request, f"You were signed out {reason}. Sign in again to go on.")
+            return
+        if now - last_seen >= LAST_SEEN_GRANULARITY:
+            session[LAST_SEEN] = now
+            session.set_expiry(idle)
+
+
+def _duration(seconds):
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        return f"{days} day{'s' if days != 1 else ''}"
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = seconds // 60
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
