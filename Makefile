@@ -32,9 +32,12 @@ static/css/portal.css: scss/portal.scss node_modules/.installed
 
 install: $(VENV)/.installed node_modules/.installed static/css/portal.css ## Install Python and npm packages and build the stylesheet (idempotent)
 
-run: install ## Set up a SQLite database with demo data and serve the portal on http://127.0.0.1:8000
+run: install ## Set up a SQLite database with demo data and serve the portal (and its worker) on http://127.0.0.1:8000
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
+	@# The worker sends the outbox and does what no request may wait for; it stops with the server.
+	DEBUG=$${DEBUG:-true} $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: $(VENV)/.installed ## Check the code with ruff (lint and format)

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "alliance_portal.accounts",
     "alliance_portal.schools",
     "alliance_portal.pages",
@@ -163,7 +165,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "alliance_portal.storage.PortalStaticFilesStorage"
         )
     },
 }
@@ -280,6 +282,10 @@ CACHES = {
     # the counters above. Share it between workers too, e.g. redis://.../2.
     "pages": env.cache_url("PAGE_CACHE_URL", default="locmemcache://pages"),
 }
+
+# Background work (django-tasks, database backend): the outbox's delivery and
+# anything else a web request must not wait for. `manage.py db_worker` runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Portal settings.
 PORTAL_NAME = "Alliance Portal"

@@ -21,3 +21,6 @@ STORAGES = {
 SECURE_SSL_REDIRECT = False
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 WHITENOISE_AUTOREFRESH = True
+# Background tasks run at once, in the test's own thread; tests of the worker
+# itself switch to the database backend (tests/notifications/test_worker.py).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -27,6 +27,7 @@ its own, with its joins and ordering) or the model's default one.
 
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, Q
+from django_tasks_db.models import DBTaskResult
 
 from alliance_portal.accounts.models import User
 from alliance_portal.notifications.models import OutboundEmail
@@ -214,8 +215,9 @@ OWNER_FIELD = {
 # Reference data every coordinator reads (and only a superuser changes): not scoped.
 SHARED_MODELS = frozenset({School, LocalAuthority, Trust, Phase, AreaOfExpertise, RolePage})
 
-# Accounts, the outbox and the machinery behind them: for superusers only.
-SUPERUSER_MODELS = frozenset({User, Group, OutboundEmail, ReferenceSequence})
+# Accounts, the outbox and the machinery behind them (the worker's task results):
+# for superusers only.
+SUPERUSER_MODELS = frozenset({User, Group, OutboundEmail, ReferenceSequence, DBTaskResult})
 
 
 def is_scoped(model):

@@ -1,7 +1,6 @@
 """Writes about accounts that have side effects: inviting a leader to sign in."""
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -12,6 +11,7 @@ from alliance_portal.notifications.services import email_queue
 from leaders.models import Leader
 
 from .models import User
+from .tokens import invitation_token_generator
 
 
 def invitation_url(user):
@@ -20,7 +20,7 @@ def invitation_url(user):
         "accounts:invitation",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
+            "token": invitation_token_generator.make_token(user),
         },
     )
     return settings.SITE_URL + path

@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
 
 from . import forms
+from .tasks import send_password_reset
+from .tokens import invitation_token_generator, password_reset_token_generator
 
 
 def landing_url(user):
@@ -56,9 +58,16 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link. Whether the address has an account is decided by the
+    worker (`tasks.send_password_reset`): here every address costs the same."""
+
     template_name = "accounts/password_reset.html"
     form_class = forms.PasswordResetForm
     success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form):
+        send_password_reset.enqueue(form.cleaned_data["email"])
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -77,6 +86,7 @@ class SetsPasswordMixin:
 class PasswordResetConfirmView(SetsPasswordMixin, auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_set.html"
     form_class = forms.SetPasswordForm
+    token_generator = password_reset_token_generator
     success_url = reverse_lazy("accounts:password-reset-complete")
     extra_context = {"page_title": "Choose a new password", "button": "Save password"}
 
@@ -90,6 +100,7 @@ class InvitationView(SetsPasswordMixin, auth_views.PasswordResetConfirmView):
 
     template_name = "accounts/password_set.html"
     form_class = forms.SetPasswordForm
+    token_generator = invitation_token_generator
     post_reset_login = True
     post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
     extra_context = {

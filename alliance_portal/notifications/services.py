@@ -1,9 +1,11 @@
-"""Queue emails with the change that causes them; send them once it is committed.
+"""Queue emails with the change that causes them; the worker sends them.
 
 `email_queue` writes rows in the caller's transaction, so an email exists if
-and only if the change it reports was saved. After the commit it makes one
-best-effort attempt to send them; whatever that attempt cannot send stays
-queued for `email_send_due`, which `manage.py send_queued_email` runs.
+and only if the change it reports was saved. Once the transaction commits it
+hands delivery to the worker (`notifications.tasks.deliver_due_emails`), so
+no web request ever waits on the mail server. Whatever is not sent stays
+queued for the next attempt; `manage.py send_queued_email` sends what is due
+too, as a sweep from cron.
 """
 
 import logging
@@ -33,9 +35,8 @@ def email_queue(
 
     Call it inside the transaction that makes the change the email reports:
     if that transaction rolls back, nothing is queued. Empty and repeated
-    addresses are skipped. After the commit, the new emails are sent once
-    straight away if the mail server answers; otherwise they wait for
-    `email_send_due`.
+    addresses are skipped. After the commit the worker is asked to deliver
+    them.
     """
     recipients = _unique_addresses(to)
     if not recipients:
@@ -50,8 +51,7 @@ def email_queue(
             email.full_clean()
             email.save()
             emails.append(email)
-        pks = [email.pk for email in emails]
-        transaction.on_commit(lambda: _send_after_commit(pks), robust=True)
+        transaction.on_commit(_ask_the_worker, robust=True)
     return emails
 
 
@@ -107,12 +107,14 @@ def _unique_addresses(to):
     return list(unique.values())
 
 
-def _send_after_commit(pks):
+def _ask_the_worker():
+    from .tasks import deliver_due_emails
+
     try:
-        _send(pks, now=timezone.now(), due_only=True)
+        deliver_due_emails.enqueue()
     except Exception:
-        # Best effort only: the emails are safely queued for send_queued_email.
-        logger.exception("Could not send emails %s straight away; they stay queued.", pks)
+        # The emails are safely queued: the next delivery, or send_queued_email, sends them.
+        logger.exception("Could not ask the worker to deliver; the emails stay queued.")
 
 
 def _send(pks, *, now, due_only):

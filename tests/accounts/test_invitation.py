@@ -4,12 +4,12 @@ import datetime
 import re
 
 import pytest
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 
 from alliance_portal.accounts.groups import ensure_coordinator_group
 from alliance_portal.accounts.models import User
 from alliance_portal.accounts.services import leader_invite
+from alliance_portal.accounts.tokens import invitation_token_generator
 from alliance_portal.notifications.models import OutboundEmail
 from leaders.models import Leader
 from tests.factories import (
@@ -119,9 +119,9 @@ def test_an_expired_link_is_refused(client, leader, coordinator, settings, monke
     leader_invite(leader=leader, actor=coordinator)
     link = invitation_link()
     assert settings.PASSWORD_RESET_TIMEOUT == 5 * 24 * 3600
-    issued = default_token_generator._now()
+    issued = invitation_token_generator._now()
     later = issued + datetime.timedelta(days=5, seconds=1)
-    monkeypatch.setattr(default_token_generator, "_now", lambda: later)
+    monkeypatch.setattr(invitation_token_generator, "_now", lambda: later)
 
     form, response = set_password(client, link)
 
@@ -158,8 +158,8 @@ def test_a_link_for_another_user_is_refused(client, leader, coordinator):
 def test_reinviting_sends_a_fresh_link_to_the_same_login(leader, coordinator, monkeypatch):
     leader_invite(leader=leader, actor=coordinator)
     first = invitation_link()
-    later = default_token_generator._now() + datetime.timedelta(seconds=5)
-    monkeypatch.setattr(default_token_generator, "_now", lambda: later)
+    later = invitation_token_generator._now() + datetime.timedelta(seconds=5)
+    monkeypatch.setattr(invitation_token_generator, "_now", lambda: later)
 
     leader_invite(leader=leader, actor=coordinator)
 

@@ -24,6 +24,7 @@ def world():
     factories.CoordinatorFactory()
     Group.objects.get_or_create(name="Coordinators")
     OutboundEmail.objects.create(to="head@example.org", subject="Hello", body_text="Hi.")
+    enqueue_a_task()
     LeaderApplication.objects.create(
         full_name="Amira Khan",
         email="amira@example.org",
@@ -34,6 +35,17 @@ def world():
         statement="I would bring ten years of headship.",
     )
     return deployment
+
+
+def enqueue_a_task():
+    """A row in the worker's table, as the database backend writes one."""
+    from django.test import override_settings
+
+    from alliance_portal.notifications.tasks import deliver_due_emails
+
+    backend = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    with override_settings(TASKS=backend):
+        deliver_due_emails.enqueue()
 
 
 def registered_models():

@@ -16,6 +16,7 @@ from alliance_portal.notifications.models import OutboundEmail
 from leaders.models import LeaderApplication
 from requests.models import SupportRequest
 from tests import factories
+from tests.admin.test_admin_pages import enqueue_a_task
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,7 @@ def build_deployments(n):
         factories.CoordinatorFactory()
         factories.AreaOfExpertiseFactory()
         OutboundEmail.objects.create(to="head@example.org", subject="Hello", body_text="Hi.")
+        enqueue_a_task()
         LeaderApplication.objects.create(
             full_name="Amira Khan",
             email="amira@example.org",

@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from alliance_portal.accounts import scoping
 from alliance_portal.accounts.groups import ensure_coordinator_group
@@ -440,6 +441,9 @@ WRITES = {
     ],
     ReferenceSequence: [
         ("a reference sequence changed", change_first(ReferenceSequence, last_number="1")),
+    ],
+    DBTaskResult: [
+        ("a task result deleted", lambda w, c, su: c.post(url(DBTaskResult, "changelist"), {})),
     ],
 }
 
