@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "alliance_portal.demo",
     "alliance_portal.notifications",
     "alliance_portal.reports",
+    "alliance_portal.privacy",
     "leaders",
     "requests.apps.SupportRequestsConfig",
     "deployments",
@@ -296,6 +297,18 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Open requests with no progress for this many days are closed by `manage.py lapse_requests`.
 REQUEST_LAPSE_DAYS = env.int("REQUEST_LAPSE_DAYS", default=60)
+
+# Privacy (see the README's "Security and privacy" and templates/pages/privacy.html).
+# A school's tracking link stops working this many days after the request ends.
+TRACKING_LINK_DAYS_AFTER_END = env.int("TRACKING_LINK_DAYS_AFTER_END", default=30)
+# A leader stops seeing the school contact's name, email and phone this long after the work ends.
+LEADER_CONTACT_DAYS_AFTER_END = env.int("LEADER_CONTACT_DAYS_AFTER_END", default=30)
+# `manage.py apply_retention` anonymises people's details in records closed this long ago.
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=6)
+# ... deletes sent and failed emails after this many days, and finished worker tasks after
+# TASK_RESULTS_KEEP_DAYS (their arguments can hold an email address).
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=90)
+TASK_RESULTS_KEEP_DAYS = env.int("TASK_RESULTS_KEEP_DAYS", default=14)
 
 # Rate limits per client: (attempts, per seconds).
 RATE_LIMITS = {

@@ -133,6 +133,7 @@ def outcomes_context(deployment):
 
 @admin.register(Deployment)
 class DeploymentAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmin):
+    deletable = False
     list_display = [
         "request",
         "school",

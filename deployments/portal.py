@@ -5,10 +5,12 @@ deployment, log entry, session or objective is a 404, as it is for someone
 signed in without a Leader record.
 """
 
+import datetime
 from decimal import Decimal
 
 from crispy_forms_gds.layout import Field, Layout
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -175,6 +177,21 @@ def objectives_posted(request: HttpRequest, deployment: Deployment):
     return objectives
 
 
+ENDED_STATUSES = (Deployment.Status.COMPLETED, Deployment.Status.CANCELLED)
+
+
+def contact_details_until(deployment):
+    """When the leader stops seeing the school contact's details, or None while work goes on.
+
+    They need them to arrange the work, not afterwards: they go
+    `LEADER_CONTACT_DAYS_AFTER_END` days after the deployment ends.
+    """
+    if deployment.status not in ENDED_STATUSES:
+        return None
+    ended = deployment.completed_at or deployment.updated_at
+    return ended + datetime.timedelta(days=settings.LEADER_CONTACT_DAYS_AFTER_END)
+
+
 def delivered(entries, deployment):
     """Hours and days logged, against the agreed days."""
     return delivery_totals(sum((entry.hours for entry in entries), Decimal(0)), deployment)
@@ -195,12 +212,16 @@ def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if deployment.proposed_at:
         events = events.filter(created_at__gte=deployment.proposed_at)
     entries = list(deployment.log_entries.prefetch_related("objectives"))
+    contact_until = contact_details_until(deployment)
     return render(
         request,
         "deployments/portal/deployment.html",
         {
             "deployment": deployment,
             "support_request": support_request,
+            "contact_until": contact_until,
+            "contact_shown": contact_until is None or timezone.now() <= contact_until,
+            "contact_days": settings.LEADER_CONTACT_DAYS_AFTER_END,
             "active": deployment.status in ACTIVE_STATUSES,
             "areas": list(support_request.areas_of_expertise.all()),
             "objectives": list(deployment.objectives.all()),

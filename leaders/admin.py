@@ -110,6 +110,7 @@ class DeclaredConflictInline(AllianceScopedInline, admin.TabularInline):
 
 @admin.register(Leader)
 class LeaderAdmin(AllianceScopedHistoryAdmin):
+    deletable = False
     list_display = [
         "full_name",
         "email",
@@ -277,6 +278,8 @@ class LeaderApplicationAdmin(ObjectActionsMixin, AllianceScopedAdmin):
     the application to another alliance is for a superuser, as the alliance
     scope offers a coordinator only their own.
     """
+
+    deletable = False
 
     list_display = ["full_name", "designation_sought", "alliance", "status", "created_at"]
     list_filter = ["status", "designation_sought", "alliance"]

@@ -100,6 +100,12 @@ class Leader(TimestampedModel):
         help_text="The leader agreed to a public profile with their name, school and bio.",
     )
     bio = models.TextField(blank=True, max_length=2000)
+    anonymised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the leader's details were removed (retention or erasure).",
+    )
     calendar_token_hash = models.CharField(
         max_length=64,
         unique=True,
@@ -347,6 +353,12 @@ class LeaderApplication(TimestampedModel):
     decision_note = models.TextField(blank=True)
 
     privacy_consent_at = models.DateTimeField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the applicant's details were removed (retention or erasure).",
+    )
 
     objects = LeaderApplicationQuerySet.as_manager()
 

@@ -54,6 +54,7 @@ class RequestEventInline(AllianceScopedInline, admin.TabularInline):
 
 @admin.register(SupportRequest)
 class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmin):
+    deletable = False
     list_display = [
         "reference",
         "school_column",

@@ -146,6 +146,12 @@ class SupportRequest(TimestampedModel):
     privacy_consent_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_reason = models.TextField(blank=True)
+    anonymised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the people's details were removed (retention or erasure).",
+    )
 
     objects = SupportRequestQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["status_changed_at"])

@@ -2,6 +2,7 @@
 
 import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.http import Http404, JsonResponse
@@ -216,7 +217,12 @@ def tracking_link(view):
         try:
             return view(request, token, *args, **kwargs)
         except LinkExpired:
-            return render(request, "requests/link_expired.html", status=410)
+            return render(
+                request,
+                "requests/link_expired.html",
+                {"days_after_end": settings.TRACKING_LINK_DAYS_AFTER_END},
+                status=410,
+            )
 
     return wrapper
 

@@ -64,7 +64,14 @@ class AllianceScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    # Records that hold people's details and a history of them are never deleted in
+    # the admin, which would leave full copies in the history, timeline and outbox:
+    # `manage.py personal_data erase` removes the details everywhere instead.
+    deletable = True
+
     def has_delete_permission(self, request, obj=None):
+        if not self.deletable:
+            return False
         if obj is not None and not scoping.can_change(request.user, obj):
             return False
         return super().has_delete_permission(request, obj)

@@ -35,6 +35,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "next_attempt_at",
         "sent_at",
         "last_error",
+        "clear_body_once_sent",
         "created_at",
         "updated_at",
         "body_text",

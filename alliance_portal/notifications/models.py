@@ -50,6 +50,11 @@ class OutboundEmail(TimestampedModel):
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    clear_body_once_sent = models.BooleanField(
+        default=False,
+        help_text="The body holds a private link (sign-in, reset, tracking or feedback): "
+        "it is wiped as soon as the email is sent.",
+    )
 
     objects = OutboundEmailQuerySet.as_manager()
 
@@ -88,11 +93,17 @@ class OutboundEmail(TimestampedModel):
         """The wait after the given number of failed attempts."""
         return cls.RETRY_DELAYS[min(attempts, len(cls.RETRY_DELAYS)) - 1]
 
+    CLEARED_BODY = "(Wiped once sent: this email held a private link.)"
+
     def record_sent(self, *, now):
         self.attempts += 1
         self.status = self.Status.SENT
         self.sent_at = now
-        self.save(update_fields=["attempts", "status", "sent_at", "updated_at"])
+        fields = ["attempts", "status", "sent_at", "updated_at"]
+        if self.clear_body_once_sent:
+            self.body_text, self.body_html = self.CLEARED_BODY, ""
+            fields += ["body_text", "body_html"]
+        self.save(update_fields=fields)
 
     def record_failure(self, *, error, now):
         """Note a failed attempt and schedule the next one, or give up."""

@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 # server that never answers cannot hold a request (or the sender) forever.
 DEFAULT_SMTP_TIMEOUT = 10
 SUBJECT_MAX_LENGTH = OutboundEmail._meta.get_field("subject").max_length
+# Context names of links that let whoever holds them in: an email built with
+# one of them is wiped from the outbox once sent. Emails name their links this way.
+PRIVATE_LINKS = frozenset({"reset_url", "invitation_url", "tracking_url", "evaluation_url"})
 
 
 def email_queue(
@@ -42,11 +45,17 @@ def email_queue(
     if not recipients:
         return []
     subject, body_text, body_html = email_render(template=template, context=context)
+    private = not PRIVATE_LINKS.isdisjoint(context)
     with transaction.atomic():
         emails = []
         for address in recipients:
             email = OutboundEmail(
-                to=address, subject=subject, body_text=body_text, body_html=body_html, topic=topic
+                to=address,
+                subject=subject,
+                body_text=body_text,
+                body_html=body_html,
+                topic=topic,
+                clear_body_once_sent=private,
             )
             email.full_clean()
             email.save()

@@ -7,7 +7,7 @@ app_name = "pages"
 urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("roles/<slug:kind>/", views.role, name="role"),
-    path("privacy/", views.static_page, {"template": "pages/privacy.html"}, name="privacy"),
+    path("privacy/", views.privacy, name="privacy"),
     path(
         "accessibility/",
         views.static_page,

@@ -30,6 +30,7 @@ from django.db.models import Count, Max
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from alliance_portal.accounts.models import User
 from alliance_portal.demo import load
@@ -64,6 +65,10 @@ DIRECTORY_FILTERS = {
     "q": "teach classrooms",
 }
 THROUGHPUT_PATHS = ["/healthz/", "/roles/sle/", "/leaders/"]
+
+
+def _without_rate_limits():
+    return {scope: (10**9, period) for scope, (_, period) in settings.RATE_LIMITS.items()}
 
 
 def _clear_caches():
@@ -115,6 +120,7 @@ class Command(BaseCommand):
                 results += self.bench_public_pages(options)
                 results += self.bench_leader_pages(options)
                 results.append(self.bench_request_journey(options))
+                results += self.bench_password_reset(options)
             if part in ("all", "throughput"):
                 throughput, skipped = self.bench_throughput(options)
 
@@ -449,7 +455,7 @@ class Command(BaseCommand):
         if school is None:
             raise CommandError("No open school in the register: is the data set complete?")
         steps = self._journey_steps(school)
-        no_limits = {scope: (10**9, period) for scope, (_, period) in settings.RATE_LIMITS.items()}
+        no_limits = _without_rate_limits()
         sessions = []
         last_email = OutboundEmail.objects.aggregate(last=Max("pk"))["last"] or 0
 
@@ -478,12 +484,51 @@ class Command(BaseCommand):
                     send_request,
                     runs=options["runs"],
                     warmup=1,
-                    note="new session each run; 2 emails sent to an in-memory outbox; "
-                    "requests deleted afterwards",
+                    note="new session each run; 2 emails queued for the worker, none sent "
+                    "in the request; requests deleted afterwards",
                 )
         finally:
             self._delete_bench_requests(sessions, last_email)
         return result
+
+    def bench_password_reset(self, options):
+        """The reset page for an address with an account and one without: the answer
+        should take the same time, as the worker, not the request, looks the address up."""
+        known = busy_leader().user.email
+        no_limits = _without_rate_limits()
+        client = Client(HTTP_HOST=BENCH_HOST)
+        first_task = DBTaskResult.objects.aggregate(last=Max("enqueued_at"))["last"]
+        results = []
+        try:
+            with override_settings(RATE_LIMITS=no_limits):
+                for label, email in (
+                    ("with an account", known),
+                    ("without one", "nobody@example.net"),
+                ):
+
+                    def ask(email=email):
+                        response = client.post(
+                            "/accounts/password/reset/", {"email": email}, secure=True
+                        )
+                        if response.status_code != 302:
+                            raise CommandError(f"The reset page answered {response.status_code}")
+
+                    results.append(
+                        measure(
+                            f"password reset POST, an address {label}",
+                            ask,
+                            runs=max(options["runs"] * 6, 30),
+                            warmup=3,
+                            note="the worker decides later whether to send; its tasks are "
+                            "deleted afterwards",
+                        )
+                    )
+        finally:
+            tasks = DBTaskResult.objects.filter(task_path__endswith="send_password_reset")
+            if first_task:
+                tasks = tasks.filter(enqueued_at__gt=first_task)
+            tasks.delete()
+        return results
 
     @staticmethod
     def _journey_steps(school):
@@ -529,6 +574,10 @@ class Command(BaseCommand):
             store(session_key=key).delete()
         if hasattr(mail, "outbox"):
             mail.outbox.clear()
+        # The deliveries those emails asked the worker for (the bench database's own).
+        DBTaskResult.objects.filter(
+            status="READY", task_path__endswith="deliver_due_emails"
+        ).delete()
 
     # Throughput ----------------------------------------------------------
 
