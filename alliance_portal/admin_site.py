@@ -72,7 +72,8 @@ def strict_changelist(changelist_class):
 
 
 def _named_fields(value):
-    """Field names in a ModelAdmin attribute (strings, filter tuples, search prefixes)."""
+    """Every field name a ModelAdmin attribute reaches, along relations too
+    (`leader__calendar_token_hash` names the secret as much as the bare name does)."""
     if value is None:
         return []
     if isinstance(value, str):
@@ -82,7 +83,7 @@ def _named_fields(value):
         if isinstance(item, list | tuple):
             item = item[0]
         if isinstance(item, str):
-            names.append(item.lstrip("-=^@").split("__")[0])
+            names.extend(item.lstrip("-=^@").split("__"))
     return names
 
 
@@ -100,6 +101,12 @@ def _secret_field_errors(model_admin):
         for attribute in _FIELD_ATTRIBUTES
         for name in _named_fields(getattr(model_admin, attribute, None))
     ]
+    for inline in getattr(model_admin, "inlines", []):
+        for attribute in ("fields", "readonly_fields"):
+            named += [
+                (name, f"{inline.__name__}.{attribute}")
+                for name in _named_fields(getattr(inline, attribute, None))
+            ]
     for name in _form_fields(model_admin):
         # The user form's "password" is Django's read-only summary of how the
         # password is hashed; it never shows the hash.

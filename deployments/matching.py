@@ -169,7 +169,11 @@ def shortlist(support_request, *, limit=20, include_excluded=False) -> Shortlist
     """
     school = support_request.school
     year = academic_year_bounds(support_request.preferred_start or timezone.localdate())
-    visible = Q(alliance_id=support_request.alliance_id) | Q(alliance__isnull=True)
+    # The alliance's own designations and national ones; one the leader never
+    # confirmed gives the alliance no sight of them.
+    visible = (Q(alliance_id=support_request.alliance_id) | Q(alliance__isnull=True)) & ~Q(
+        status__in=Designation.UNCONFIRMED_STATUSES
+    )
     areas_asked = list(support_request.areas_of_expertise.all())
     need = _Need(support_request, school, areas_asked, year)
 

@@ -188,7 +188,8 @@ def contact_details_until(deployment):
     """
     if deployment.status not in ENDED_STATUSES:
         return None
-    ended = deployment.completed_at or deployment.updated_at
+    # Agreed work is cancelled only when its request closes: that moment does not move.
+    ended = deployment.completed_at or deployment.request.closed_at or deployment.updated_at
     return ended + datetime.timedelta(days=settings.LEADER_CONTACT_DAYS_AFTER_END)
 
 

@@ -29,9 +29,9 @@ class AreaOfExpertiseAdmin(admin.ModelAdmin):
 
 
 def without_pending(field):
-    """A designation's status field without "waiting for the leader": only an
-    application the leader confirms puts a designation in that state."""
-    field.choices = [c for c in field.choices if c[0] != Designation.Status.PENDING]
+    """A designation's status field without "waiting for the leader" and "refused by the
+    leader": only an application, and the leader's own answer, put it in those states."""
+    field.choices = [c for c in field.choices if c[0] not in Designation.UNCONFIRMED_STATUSES]
     return field
 
 
@@ -41,6 +41,7 @@ class DesignationInline(AllianceScopedInline, admin.TabularInline):
     model = Designation
     fk_name = "leader"
     extra = 0
+    can_delete = False  # withdrawn, never deleted (see DesignationAdmin)
     fields = [
         "kind",
         "alliance",
@@ -218,6 +219,9 @@ class ReviewFilter(admin.SimpleListFilter):
 
 @admin.register(Designation)
 class DesignationAdmin(AllianceScopedHistoryAdmin):
+    # A designation ends by being withdrawn or lapsing, never by deletion, which would
+    # leave its history behind without the record.
+    deletable = False
     list_display = [
         "leader",
         "kind",
@@ -343,20 +347,23 @@ class LeaderApplicationAdmin(ObjectActionsMixin, AllianceScopedAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:
-            context.update(existing_person_context(obj))
+            context.update(existing_person_context(obj, request.user))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
-def existing_person_context(application):
-    """Who the application's email address already belongs to, said plainly to the reviewer."""
+def existing_person_context(application, user):
+    """Who the application's email address already belongs to, said plainly to the reviewer:
+    the leader's name and who keeps their record, and only the designations the reviewer
+    may see anyway, so the page tells nobody more than that about another alliance's leader."""
     existing = existing_person(application.email)
     leader = existing.leader
     context = {"existing": existing}
     if leader is not None:
+        seen = scoping.designations_for(user, leader.designations.select_related("alliance"))
         context.update(
             existing_leader_designations=[
                 f"{d.kind} ({d.designating_body}, {d.get_status_display().lower()})"
-                for d in leader.designations.select_related("alliance").order_by("kind")
+                for d in seen.order_by("kind")
             ],
             existing_needs_confirmation=needs_leaders_confirmation(leader, application.alliance),
         )

@@ -181,9 +181,14 @@ class Designation(TimestampedModel):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for the leader to confirm"
+        REFUSED = "refused", "Refused by the leader"
         ACTIVE = "active", "Active"
         LAPSED = "lapsed", "Lapsed"
         WITHDRAWN = "withdrawn", "Withdrawn"
+
+    # An alliance's designation the leader never accepted: it gives the alliance no
+    # sight of the leader and no use of them, and only the leader moves it on.
+    UNCONFIRMED_STATUSES = (Status.PENDING, Status.REFUSED)
 
     leader = models.ForeignKey(Leader, on_delete=models.CASCADE, related_name="designations")
     kind = models.CharField(max_length=3, choices=Kind.choices)

@@ -289,9 +289,10 @@ def designation_confirm(*, designation_id, user):
 
 @transaction.atomic
 def designation_refuse(*, designation_id, user):
-    """The signed-in leader refuses a designation they did not ask for: it is withdrawn."""
+    """The signed-in leader refuses a designation they did not ask for. It stays refused:
+    the alliance can neither see the leader through it nor make it active."""
     designation = _pending_for(designation_id, user)
-    designation.status = Designation.Status.WITHDRAWN
+    designation.status = Designation.Status.REFUSED
     stamp = f"Refused by the leader on {long_date(timezone.localdate())}."
     designation.notes = f"{designation.notes}\n{stamp}".strip()
     designation.save(update_fields=["status", "notes", "updated_at"])

@@ -113,7 +113,8 @@ def _autocompletes_an_owner(request):
 
 
 class AllianceScopedHistoryAdmin(AllianceScopedAdmin, SimpleHistoryAdmin):
-    """The scope for models with django-simple-history, whose history views look up on their own."""
+    """The scope for models with django-simple-history, whose history views look up on their
+    own; their versions can be read, never posted back."""
 
     def history_view(self, request, object_id, extra_context=None):
         if not scoping.sees_everything(request.user):
@@ -124,6 +125,11 @@ class AllianceScopedHistoryAdmin(AllianceScopedAdmin, SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if not scoping.sees_everything(request.user):
             self.get_object(request, unquote(object_id))
+        if request.method != "GET":
+            # History is for reading. simple-history's version page saves whatever is
+            # posted to it (a "revert"), past every rule of the services and of the
+            # scope: nobody writes through it.
+            raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

@@ -18,7 +18,7 @@ import math
 from django.conf import settings
 from django.core.cache import cache
 
-from alliance_portal.pages.protection import client_address
+from alliance_portal.pages.protection import client_address, client_key
 
 
 def normalised_email(email):
@@ -57,7 +57,7 @@ def locked_message():
 
 
 def _client_key(request):
-    return f"login-failures:client:{client_address(request)}"
+    return f"login-failures:client:{client_key(request)}"
 
 
 def client_ceiling_reached(request):

@@ -109,8 +109,8 @@ def _holds(condition, leader_ref="pk"):
     return Exists(Designation.objects.filter(condition, leader_id=OuterRef(leader_ref)))
 
 
-# A designation the leader has not confirmed yet gives no sight of them.
-_CONFIRMED = ~Q(status=Designation.Status.PENDING)
+# A designation the leader has not confirmed (or refused) gives no sight of them.
+_CONFIRMED = ~Q(status__in=Designation.UNCONFIRMED_STATUSES)
 _ACTIVE_NATIONAL = Q(alliance__isnull=True, status=Designation.Status.ACTIVE)
 
 
@@ -145,11 +145,7 @@ def designations_for(user, queryset=None):
 
 def changeable_designations_for(user, queryset=None):
     """Designations the alliance gave that the leader has confirmed."""
-    return _narrow(
-        user,
-        _all(Designation, queryset),
-        lambda a: Q(alliance_id=a) & ~Q(status=Designation.Status.PENDING),
-    )
+    return _narrow(user, _all(Designation, queryset), lambda a: Q(alliance_id=a) & _CONFIRMED)
 
 
 def conflicts_for(user, queryset=None):

@@ -75,3 +75,13 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     def retry(self, request, queryset):
         count = services.email_retry(emails=queryset)
         self.message_user(request, f"Queued {count} failed email(s) again.", messages.SUCCESS)
+        wiped = queryset.filter(
+            status=OutboundEmail.Status.FAILED, body_text=OutboundEmail.CLEARED_BODY
+        ).count()
+        if wiped:
+            self.message_user(
+                request,
+                f"{wiped} email(s) held a private link and were wiped when given up on: "
+                "the person asks for a new link (a password reset, say) instead.",
+                messages.WARNING,
+            )

@@ -93,7 +93,7 @@ class OutboundEmail(TimestampedModel):
         """The wait after the given number of failed attempts."""
         return cls.RETRY_DELAYS[min(attempts, len(cls.RETRY_DELAYS)) - 1]
 
-    CLEARED_BODY = "(Wiped once sent: this email held a private link.)"
+    CLEARED_BODY = "(Wiped once sent or given up on: this email held a private link.)"
 
     def record_sent(self, *, now):
         self.attempts += 1
@@ -109,10 +109,17 @@ class OutboundEmail(TimestampedModel):
         """Note a failed attempt and schedule the next one, or give up."""
         self.attempts += 1
         self.last_error = error
+        fields = ["attempts", "last_error", "status", "next_attempt_at", "updated_at"]
         if self.attempts >= self.MAX_ATTEMPTS:
             self.status = self.Status.FAILED
+            if self.clear_body_once_sent:
+                # Given up on: its private link goes too (the person can ask again).
+                self.body_text, self.body_html = self.CLEARED_BODY, ""
+                fields += ["body_text", "body_html"]
         else:
             self.next_attempt_at = now + self.retry_delay(self.attempts)
-        self.save(
-            update_fields=["attempts", "last_error", "status", "next_attempt_at", "updated_at"]
-        )
+        self.save(update_fields=fields)
+
+    @property
+    def wiped(self):
+        return self.body_text == self.CLEARED_BODY

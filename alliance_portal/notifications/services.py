@@ -98,7 +98,9 @@ def email_send_now(*, emails: Iterable[OutboundEmail], now=None) -> tuple[int, i
 def email_retry(*, emails: Iterable[OutboundEmail], now=None) -> int:
     """Queue emails that were given up on again, with a fresh set of attempts."""
     pks = [email.pk for email in emails]
-    return OutboundEmail.objects.filter(pk__in=pks, status=OutboundEmail.Status.FAILED).update(
+    # A wiped email has nothing left to send: the person asks for a new link instead.
+    failed = OutboundEmail.objects.filter(pk__in=pks, status=OutboundEmail.Status.FAILED)
+    return failed.exclude(body_text=OutboundEmail.CLEARED_BODY).update(
         status=OutboundEmail.Status.QUEUED,
         attempts=0,
         next_attempt_at=now or timezone.now(),

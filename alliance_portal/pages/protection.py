@@ -7,6 +7,8 @@ nothing is saved.
 """
 
 import functools
+import hashlib
+import hmac
 import time
 
 from django.conf import settings
@@ -27,11 +29,20 @@ def client_address(request):
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
+def client_key(request):
+    """The client's address as a counter's key: keyed-hashed, so the cache holds no
+    addresses (the privacy notice says failures are counted without keeping where from)."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), client_address(request).encode(), hashlib.sha256
+    )
+    return digest.hexdigest()[:32]
+
+
 def over_limit(scope, request):
     """Count this attempt in a fixed window; True when the client has used up the window."""
     limit, period = settings.RATE_LIMITS[scope]
     window = int(time.time() // period)
-    key = f"rate:{scope}:{client_address(request)}:{window}"
+    key = f"rate:{scope}:{client_key(request)}:{window}"
     cache.add(key, 0, timeout=period + 5)
     try:
         attempts = cache.incr(key)

@@ -12,6 +12,7 @@ and in the exports is the same before and after.
 """
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -88,6 +89,22 @@ def _rename_in_admin_log(model, pk, text):
     ).update(object_repr=text[:200])
 
 
+def _replace_in_admin_log(old, new):
+    """The admin's log names objects as they were called at the time ("Jo Bloggs for
+    SR-2026-00001", "SLE Jo Bloggs"), in its object names and its change messages."""
+    if not old:
+        return
+    pattern = re.compile(re.escape(old), re.IGNORECASE)
+    entries = LogEntry.objects.filter(
+        Q(object_repr__icontains=old) | Q(change_message__icontains=old)
+    )
+    for entry in entries:
+        LogEntry.objects.filter(pk=entry.pk).update(
+            object_repr=pattern.sub(new, entry.object_repr)[:200],
+            change_message=pattern.sub(new, entry.change_message),
+        )
+
+
 def _delete_emails(condition):
     deleted, _ = OutboundEmail.objects.filter(condition).delete()
     return deleted
@@ -100,12 +117,14 @@ def anonymise_request(support_request, *, now):
     """Remove the contact and every free text about people from one request."""
     pk, reference = support_request.pk, support_request.reference
     email = support_request.contact_email
+    name = support_request.contact_name
     person = {
         "contact_name": REMOVED,
         "contact_role": "",
         "contact_email": removed_email("contact", pk),
         "contact_phone": "",
         "other_circumstances": "",
+        "outcomes_sought": REMOVED_TEXT,
         "timing_notes": "",
         "funding_notes": "",
         "closed_reason": "",
@@ -135,6 +154,8 @@ def anonymise_request(support_request, *, now):
     SchoolEvaluation.objects.filter(deployment__request_id=pk).update(
         comments="", submitted_by_name=""
     )
+    _replace_in_admin_log(name, REMOVED)
+    _replace_in_admin_log(email, removed_email("contact", pk))
     return _delete_emails(
         Q(to__iexact=email) | Q(subject__contains=reference) | Q(body_text__contains=reference)
     )
@@ -145,7 +166,7 @@ def anonymise_request(support_request, *, now):
 
 def anonymise_leader(leader, *, now):
     """Remove a leader's details; their deployments stay, under "Former leader N"."""
-    pk, email, user_id = leader.pk, leader.email, leader.user_id
+    pk, email, user_id, old_name = leader.pk, leader.email, leader.user_id, leader.full_name
     name = f"Former leader {pk}"
     person = {
         "full_name": name,
@@ -161,6 +182,8 @@ def anonymise_leader(leader, *, now):
     Designation.objects.filter(leader_id=pk).update(notes="")
     Designation.history.filter(leader_id=pk).update(notes="")
     _rename_in_admin_log(Leader, pk, name)
+    _replace_in_admin_log(old_name, name)
+    _replace_in_admin_log(email, removed_email("leader", pk))
     logins = anonymise_login(user_id, now=now) if user_id else 0
     applications = anonymise_applications(
         LeaderApplication.objects.filter(email__iexact=email), now=now

@@ -5,8 +5,11 @@ the school's contact (with the timeline, the deployments, the objectives and
 the school's evaluation), their leader record (designations, conflicts,
 deployments with their support log, planned sessions and impact reports),
 their applications, their login, the emails the outbox holds for them or about
-them, and every version of those records in the change history. Secrets are
-left out: the password's hash and the calendar link's hash.
+them, every version of those records in the change history, and the changes
+they made themselves. Secrets are left out: the password's hash and the
+calendar link's hash. Proposals other leaders declined are left out of a
+school contact's file; coordinators' notes on the timeline stay in, so the
+administrator reads the file for other people's details before sending it.
 """
 
 import datetime
@@ -19,8 +22,8 @@ from django.utils import timezone
 from alliance_portal.accounts.models import User
 from alliance_portal.admin_site import SECRET_FIELDS
 from alliance_portal.notifications.models import OutboundEmail
-from deployments.models import Deployment
-from leaders.models import Leader, LeaderApplication
+from deployments.models import Deployment, ImpactReport
+from leaders.models import Designation, Leader, LeaderApplication
 from requests.models import SupportRequest
 
 FORMAT_VERSION = 1
@@ -66,8 +69,9 @@ def _deployment(deployment, *, as_leader):
                 **_row(report),
                 "ratings": [_row(r) for r in report.ratings.all()],
             }
+    # The school's evaluation is about the school's support and the leader's work: both see it.
     evaluation = getattr(deployment, "school_evaluation", None)
-    if evaluation is not None and not as_leader:
+    if evaluation is not None:
         entry["school_evaluation"] = {
             **_row(evaluation),
             "ratings": [_row(r) for r in evaluation.ratings.all()],
@@ -92,8 +96,11 @@ def export_person(email, *, now=None):
                 **_row(r),
                 "timeline": [_row(e) for e in r.events.order_by("created_at", "pk")],
                 "history": _history(r),
+                # The support agreed with the school; proposals other leaders
+                # declined are about them, not the school.
                 "deployments": [
-                    _deployment(d, as_leader=False) for d in r.deployments.order_by("pk")
+                    _deployment(d, as_leader=False)
+                    for d in r.deployments.filter(agreed_at__isnull=False).order_by("pk")
                 ],
             }
             for r in requests
@@ -127,6 +134,21 @@ def export_person(email, *, now=None):
             for e in emails.order_by("created_at", "pk")
         ],
     }
+
+
+def _changes_by(user):
+    """Every version of a record the person saved, from each model's history."""
+    changes = []
+    for model in (SupportRequest, Deployment, Leader, Designation, ImpactReport):
+        for version in model.history.filter(history_user=user).order_by("history_date"):
+            changes.append(
+                {
+                    "record": f"{model._meta.verbose_name} {version.id}",
+                    "when": version.history_date,
+                    "change": version.get_history_type_display(),
+                }
+            )
+    return changes
 
 
 def export_json(email, *, now=None):

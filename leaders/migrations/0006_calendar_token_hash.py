@@ -1,4 +1,5 @@
-"""Keep only a hash of each leader's calendar secret: existing links go on working."""
+"""Keep only a hash of each leader's calendar secret (0010 then withdraws the links made
+before, which the admin's filters exposed)."""
 
 import hashlib
 

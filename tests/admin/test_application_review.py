@@ -211,7 +211,7 @@ def test_the_leader_refuses_a_designation_they_did_not_ask_for(coordinator, alli
 
     assert "You refused the designation. We have told North Hub." in answered.content.decode()
     waiting.refresh_from_db()
-    assert waiting.status == Designation.Status.WITHDRAWN
+    assert waiting.status == Designation.Status.REFUSED
     assert "Refused by the leader" in waiting.notes
     assert OutboundEmail.objects.filter(subject__contains="refused the LLE designation").exists()
 
@@ -236,7 +236,7 @@ def test_only_the_leader_can_answer_and_only_once(coordinator, alliance):
     again = leader_client.post(answer_url, {"answer": "confirm"}, follow=True)
     assert "no longer waiting for your answer" in again.content.decode()
     waiting.refresh_from_db()
-    assert waiting.status == Designation.Status.WITHDRAWN
+    assert waiting.status == Designation.Status.REFUSED
 
 
 def test_the_reviewer_is_told_when_the_address_signs_in_as_staff(coordinator, alliance):
@@ -245,7 +245,8 @@ def test_the_reviewer_is_told_when_the_address_signs_in_as_staff(coordinator, al
 
     page = change_page(coordinator, pending).content.decode()
 
-    assert "signs in to the portal already, as a coordinator of West" in page
+    assert "signs in to the portal already, as a member of staff" in page
+    assert "West" not in page
 
 
 def test_it_will_not_approve_a_second_active_designation_of_a_kind(coordinator, alliance):

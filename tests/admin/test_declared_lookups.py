@@ -48,11 +48,19 @@ def undeclared_lookups(model_admin, request):
             declared.add(item.split("__")[0])
         elif isinstance(item, list | tuple):
             declared.add(item[0].split("__")[0])
-    return [
+    own = [
         f"{field.name}__startswith"
         for field in model_admin.model._meta.concrete_fields
         if field.name not in declared
     ]
+    # Through a relation, and past a declared filter into the related model's columns.
+    related = [
+        f"{field.name}__{target.name}__startswith"
+        for field in model_admin.model._meta.concrete_fields
+        if field.is_relation and field.related_model is not None
+        for target in field.related_model._meta.concrete_fields[:3]
+    ]
+    return own + related
 
 
 @pytest.mark.parametrize(
@@ -128,6 +136,24 @@ def test_no_admin_names_a_secret():
     ]
 
     assert errors == []
+
+
+def test_the_check_finds_a_secret_named_through_a_relation_or_an_inline():
+    designation_admin = admin.site._registry[Designation]
+    leader_admin = admin.site._registry[Leader]
+
+    class Through(type(designation_admin)):
+        search_fields = ["leader__calendar_token_hash"]
+
+    class SecretInline(admin.TabularInline):
+        model = Leader
+        fields = ["full_name", "calendar_token_hash"]
+
+    class WithInline(type(leader_admin)):
+        inlines = [SecretInline]
+
+    assert [e.id for e in _secret_field_errors(Through(Designation, admin.site))] == ["portal.E001"]
+    assert [e.id for e in _secret_field_errors(WithInline(Leader, admin.site))] == ["portal.E001"]
 
 
 def test_the_check_refuses_an_admin_that_names_a_secret():

@@ -55,6 +55,8 @@ class World:
     application_a: LeaderApplication
     school: School
     email: OutboundEmail
+    waiting_for_a: Designation
+    refused_by_a: Designation
 
 
 @pytest.fixture
@@ -99,6 +101,12 @@ def world():
         ),
         school=factories.SchoolFactory(trust=factories.TrustFactory()),
         email=OutboundEmail.objects.create(to="head@example.org", subject="Hi", body_text="Hi."),
+        waiting_for_a=factories.DesignationFactory(
+            leader=leader_a, alliance=b, kind="LLE", status="pending"
+        ),
+        refused_by_a=factories.DesignationFactory(
+            leader=leader_a, alliance=b, kind="LSG", status="refused"
+        ),
     )
 
 
@@ -313,8 +321,28 @@ def delete_first(model):
     return attempt
 
 
+def history_revert(model, attr, **changes):
+    """simple-history's version page saves what is posted to it: the "revert" door."""
+
+    def attempt(w, c, su):
+        obj = getattr(w, attr)
+        version = obj.history.latest("history_date")
+        url_ = reverse(
+            f"admin:{model._meta.app_label}_{model._meta.model_name}_simple_history",
+            args=[obj.pk, version.history_id],
+        )
+        data = post_data(su.get(url(model, "change", obj.pk)))
+        return c.post(url_, {**data, **changes})
+
+    return attempt
+
+
 WRITES = {
     Leader: [
+        (
+            "a national leader's days set to 0 through its history",
+            history_revert(Leader, "national", days_per_year="0"),
+        ),
         ("a national leader's days set to 0", leader_national_days_to_zero),
         ("alliance A's leader's email changed", leader_a_email),
         ("a conflict added on a national leader's page", leader_national_conflict_inline),
@@ -325,6 +353,18 @@ WRITES = {
         ("alliance A's leader deleted", delete_post(Leader, "leader_a")),
     ],
     Designation: [
+        (
+            "a national designation turned into B's through its history",
+            history_revert(Designation, "nle", kind="LLE", status="active"),
+        ),
+        (
+            "B's designation waiting for A's leader made active through its history",
+            history_revert(Designation, "waiting_for_a", status="active"),
+        ),
+        (
+            "B's designation A's leader refused made active again",
+            change_post(Designation, "refused_by_a", status="active"),
+        ),
         ("a designation given to a national leader", designation_add_to("national")),
         ("a designation given to alliance A's leader", designation_add_to("leader_a")),
         ("a national designation withdrawn", change_post(Designation, "nle", status="withdrawn")),
@@ -490,6 +530,33 @@ def test_coordinator_b_cannot_write_outside_the_rules(world, as_b, as_superuser,
     assert changed_tables(before, snapshot()) == [], response.status_code
     # A list action answers with a redirect and a message; everything else is refused.
     assert refused(response) or response.status_code == 302
+
+
+def test_history_is_for_reading_even_for_a_superuser(world, as_superuser):
+    before = snapshot()
+
+    response = history_revert(Leader, "leader_a", days_per_year="0")(
+        world, as_superuser, as_superuser
+    )
+
+    assert response.status_code == 403
+    assert changed_tables(before, snapshot()) == []
+
+
+def test_an_unconfirmed_designation_gives_no_sight_of_the_leader(world, as_b):
+    """B asked A's leader to confirm; they have not, or they refused: B sees nothing of them."""
+    leader_page = as_b.get(url(Leader, "change", world.leader_a.pk))
+    shortlist_page = as_b.get(
+        url(SupportRequest, "change", world.request_b.pk), {"show_excluded": "1"}
+    )
+    autocomplete = as_b.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "deployments", "model_name": "deployment", "field_name": "leader"},
+    )
+
+    assert leader_page.status_code == 404
+    assert "Anna Alder" not in shortlist_page.content.decode()
+    assert "Anna Alder" not in autocomplete.content.decode()
 
 
 def test_a_rule_lets_any_alliance_propose_a_national_leader(world, as_b):

@@ -200,9 +200,9 @@ def test_it_creates_about_sixty_leaders_with_every_designation_kind(demo_output)
     designations = Designation.objects.all()
     assert set(designations.values_list("kind", flat=True)) == set(Designation.Kind.values)
     # A designation waits for a leader's confirmation only after a real application.
-    assert set(designations.values_list("status", flat=True)) == set(Designation.Status.values) - {
-        Designation.Status.PENDING
-    }
+    assert set(designations.values_list("status", flat=True)) == set(
+        Designation.Status.values
+    ) - set(Designation.UNCONFIRMED_STATUSES)
     for designation in designations:
         national_kind = designation.kind in Designation.NATIONAL_KINDS
         assert (designation.alliance_id is None) == national_kind

@@ -12,7 +12,12 @@ from django.test import Client
 from django.utils import timezone
 
 from alliance_portal.notifications.models import OutboundEmail
-from alliance_portal.notifications.services import PRIVATE_LINKS, email_queue, email_send_now
+from alliance_portal.notifications.services import (
+    PRIVATE_LINKS,
+    email_queue,
+    email_retry,
+    email_send_now,
+)
 from requests.models import SupportRequest
 from requests.tracking import tracking_token
 from tests.factories import AgreedDeploymentFactory, SupportRequestFactory, leader_with_designation
@@ -96,6 +101,24 @@ def test_an_email_holding_a_private_link_is_wiped_once_sent():
     assert "secret" not in private.body_text + private.body_html
     assert private.body_text == OutboundEmail.CLEARED_BODY
     assert ordinary.body_text != OutboundEmail.CLEARED_BODY
+
+
+def test_an_email_holding_a_private_link_is_wiped_when_given_up_on(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1
+    email = email_queue(
+        to="head@example.org",
+        template="request_received_school",
+        context={"support_request": SupportRequestFactory(), "tracking_url": "https://x/t/s/"},
+    )[0]
+
+    for _ in range(OutboundEmail.MAX_ATTEMPTS):
+        email_send_now(emails=[email])
+
+    email.refresh_from_db()
+    assert email.status == "failed"
+    assert email.body_text == OutboundEmail.CLEARED_BODY
+    assert email_retry(emails=[email]) == 0  # nothing left to send
 
 
 def test_every_link_an_email_carries_is_known_to_be_private_or_not():

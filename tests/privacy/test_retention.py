@@ -42,6 +42,7 @@ def evaluated_request(when, *, name, email, phone):
         contact_email=email,
         contact_phone=phone,
         other_circumstances=f"{name} is new in post.",
+        outcomes_sought=f"{name} wants the maths team to plan together.",
         status="evaluated",
     )
     support_request.events.create(
@@ -165,15 +166,27 @@ def old_leader():
         status="approved",
         decided_at=SEVEN_YEARS_AGO,
     )
-    LogEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(Leader),
-        object_id=str(leader.pk),
-        object_repr="Lorna Longgone",
-        action_flag=CHANGE,
-        user=UserFactory(is_staff=True),
+    deployment = AgreedDeploymentFactory(
+        leader=leader,
+        designation=leader.designations.get(),
+        status="completed",
+        completed_at=SEVEN_YEARS_AGO,
     )
+    staff = UserFactory(is_staff=True)
+    for obj in (leader, deployment, leader.designations.get()):
+        LogEntry.objects.create(
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=str(obj.pk),
+            object_repr=str(obj),
+            action_flag=CHANGE,
+            change_message=f'[{{"changed": {{"name": "note", "object": "{obj}"}}}}]',
+            user=staff,
+        )
     Leader.objects.filter(pk=leader.pk).update(updated_at=SEVEN_YEARS_AGO)
     Designation.objects.filter(leader=leader).update(updated_at=SEVEN_YEARS_AGO)
+    from deployments.models import Deployment
+
+    Deployment.objects.filter(pk=deployment.pk).update(updated_at=SEVEN_YEARS_AGO)
     return leader
 
 

@@ -134,9 +134,10 @@ def test_hole_2_a_calendar_secret_cannot_be_read_through_admin_filters(settings)
 
     right = coordinator.get(url, {"calendar_token__startswith": token[:1]})
     wrong = coordinator.get(url, {"calendar_token__startswith": "~"})
+    through_the_hash = coordinator.get(url, {"calendar_token_hash__startswith": "a"})
 
     # No answer tells the right first character from a wrong one.
-    assert right.status_code == wrong.status_code == 400
+    assert right.status_code == wrong.status_code == through_the_hash.status_code == 400
     # And the database holds no copy of the secret to read.
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
@@ -153,11 +154,14 @@ def test_hole_3_a_coordinator_cannot_declare_a_conflict_for_a_national_leader():
     coordinator = coordinator_of(factories.AllianceFactory())
     school = factories.SchoolFactory()
 
-    coordinator.post(
+    response = coordinator.post(
         admin_url(DeclaredConflict, "add"),
         {"leader": leader.pk, "school": school.pk, "reason": "Keeps them off my rival's list"},
     )
 
+    # Refused: the leader is not one the coordinator may choose (a valid form would save).
+    assert response.status_code == 200
+    assert "leader" in response.context["adminform"].form.errors
     assert not DeclaredConflict.objects.filter(leader=leader).exists()
 
 
@@ -167,11 +171,12 @@ def test_hole_3_a_coordinator_cannot_change_a_national_leaders_conflict():
     coordinator = coordinator_of(factories.AllianceFactory())
     school = factories.SchoolFactory()
 
-    coordinator.post(
+    response = coordinator.post(
         admin_url(DeclaredConflict, "change", conflict.pk),
         {"leader": leader.pk, "school": school.pk, "reason": "Changed"},
     )
 
+    assert response.status_code in (403, 404)
     conflict.refresh_from_db()
     assert conflict.reason == "Chair of governors"
 
@@ -181,7 +186,7 @@ def test_hole_3_a_designation_gives_no_rights_over_a_national_leader():
     alliance = factories.AllianceFactory()
     coordinator = coordinator_of(alliance)
 
-    coordinator.post(
+    added = coordinator.post(
         admin_url(Designation, "add"),
         {
             "leader": leader.pk,
@@ -193,7 +198,12 @@ def test_hole_3_a_designation_gives_no_rights_over_a_national_leader():
     )
     # The page as the coordinator sees it, posted back with the days set to 0.
     data = post_data(coordinator.get(admin_url(Leader, "change", leader.pk)))
-    coordinator.post(admin_url(Leader, "change", leader.pk), {**data, "days_per_year": "0"})
+    changed = coordinator.post(
+        admin_url(Leader, "change", leader.pk), {**data, "days_per_year": "0"}
+    )
+
+    assert added.status_code == 200 and "leader" in added.context["adminform"].form.errors
+    assert changed.status_code == 403
 
     leader.refresh_from_db()
     assert leader.days_per_year == 30
