@@ -5,6 +5,7 @@ import pytest
 from axes.handlers.proxy import AxesProxyHandler
 from django.apps import apps as django_apps
 from django.core.cache import caches
+from django.utils import timezone
 
 from tests.factories import UserFactory
 
@@ -60,6 +61,22 @@ def counter_cache(request, settings):
         caches["default"].clear()
     else:
         yield request.param
+
+
+# The day the tests were collected on. Some modules fix "today" when they are
+# imported (in parametrize lists, say); a run that crosses midnight would then
+# compare yesterday's dates with today's.
+COLLECTED_ON = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def same_day_as_collection(monkeypatch):
+    """If midnight has passed since collection, run the test as of the same time on the
+    collection day, so dates fixed at import still mean "today"."""
+    drift = timezone.localdate() - COLLECTED_ON
+    if drift:
+        real_now = timezone.now
+        monkeypatch.setattr(timezone, "now", lambda: real_now() - drift)
 
 
 @pytest.fixture(autouse=True)
