@@ -201,21 +201,20 @@ def request_submit(*, school=None, school_by_hand=None, contact, need):
 
 
 def _queue_request_received(support_request):
-    context = {
-        "support_request": support_request,
-        "tracking_url": tracking_url(support_request),
-        "admin_url": settings.SITE_URL
-        + reverse("admin:support_requests_supportrequest_change", args=[support_request.pk]),
-    }
+    # Only the school gets its private tracking link; the coordinators get the admin page.
     email_queue(
         to=support_request.contact_email,
         template="request_received_school",
-        context=context,
+        context={"support_request": support_request, "tracking_url": tracking_url(support_request)},
         topic="request-received",
     )
     email_queue(
         to=support_request.alliance.notification_emails(),
         template="request_received_coordinators",
-        context=context,
+        context={
+            "support_request": support_request,
+            "admin_url": settings.SITE_URL
+            + reverse("admin:support_requests_supportrequest_change", args=[support_request.pk]),
+        },
         topic="request-received",
     )

@@ -121,6 +121,18 @@ def test_an_email_holding_a_private_link_is_wiped_when_given_up_on(settings):
     assert email_retry(emails=[email]) == 0  # nothing left to send
 
 
+def test_only_the_schools_copy_of_a_new_request_holds_the_tracking_link():
+    from requests.services import _queue_request_received
+
+    support_request = SupportRequestFactory(contact_email="head@oak.example.org")
+    _queue_request_received(support_request)
+
+    school = OutboundEmail.objects.get(to="head@oak.example.org")
+    coordinators = OutboundEmail.objects.exclude(to="head@oak.example.org").get()
+    assert school.clear_body_once_sent and "/track/" in school.body_text
+    assert not coordinators.clear_body_once_sent and "/track/" not in coordinators.body_text
+
+
 def test_every_link_an_email_carries_is_known_to_be_private_or_not():
     """A new kind of private link must be added to PRIVATE_LINKS, or it stays in the outbox."""
     public = {"site_url", "admin_url", "dashboard_url", "sign_in_url", "answer_url"}
