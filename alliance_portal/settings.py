@@ -208,7 +208,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "alliance_portal.accounts.lockout.axes_username"
-AXES_CLIENT_IP_CALLABLE = "alliance_portal.accounts.lockout.axes_client_address"
+AXES_CLIENT_IP_CALLABLE = "alliance_portal.pages.protection.client_address"
 AXES_CLIENT_STR_CALLABLE = "alliance_portal.accounts.lockout.axes_client_description"
 AXES_LOCKOUT_CALLABLE = "alliance_portal.accounts.lockout.locked_out_response"
 # No table of who tried to sign in from where: counts in the cache are enough.

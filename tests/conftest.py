@@ -21,6 +21,23 @@ def admin_client(client, superuser):
     return client
 
 
+# The task backend production runs (tests otherwise run tasks at once, inline).
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+@pytest.fixture
+def worker_backend(settings):
+    """Tasks go to the database queue, as in production, until `run_worker()` runs them."""
+    settings.TASKS = DATABASE_TASKS
+
+
+def run_worker():
+    """One pass of the production worker over everything queued."""
+    from django.core.management import call_command
+
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+
 # The tests' own Redis database: `clear()` empties only this one (FLUSHDB), never
 # another's. CI's Redis answers on 127.0.0.1:6379.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")

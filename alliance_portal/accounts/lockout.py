@@ -18,7 +18,7 @@ import math
 from django.conf import settings
 from django.core.cache import cache
 
-from alliance_portal.pages.protection import client_address, client_key
+from alliance_portal.pages.protection import client_address, client_key, count
 
 
 def normalised_email(email):
@@ -33,10 +33,6 @@ def axes_username(request, credentials):
     """
     found = credentials or getattr(request, "POST", None) or {}
     return normalised_email(found.get("username") or found.get("email"))
-
-
-def axes_client_address(request):
-    return client_address(request)
 
 
 def axes_client_description(username, ip_address, user_agent, path_info, request):
@@ -65,12 +61,7 @@ def client_ceiling_reached(request):
 
 
 def record_client_failure(request):
-    key = _client_key(request)
-    if not cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW)
+    count(_client_key(request), settings.LOGIN_FAILURE_WINDOW)
 
 
 def clear_for(request, email):

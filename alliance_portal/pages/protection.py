@@ -38,18 +38,22 @@ def client_key(request):
     return digest.hexdigest()[:32]
 
 
+def count(key, timeout):
+    """Add one to a counter in the shared cache, atomically (add, then incr), and return it."""
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
 def over_limit(scope, request):
     """Count this attempt in a fixed window; True when the client has used up the window."""
     limit, period = settings.RATE_LIMITS[scope]
     window = int(time.time() // period)
-    key = f"rate:{scope}:{client_key(request)}:{window}"
-    cache.add(key, 0, timeout=period + 5)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:  # the key expired between add and incr
-        cache.set(key, 1, timeout=period + 5)
-        attempts = 1
-    return attempts > limit
+    return count(f"rate:{scope}:{client_key(request)}:{window}", period + 5) > limit
 
 
 def protect_public_form(scope):

@@ -35,6 +35,7 @@ from deployments.models import (
     SchoolEvaluation,
     SupportLog,
 )
+from leaders.directory import directory_changed
 from leaders.models import DeclaredConflict, Designation, Leader, LeaderApplication
 from requests.models import RequestEvent, SupportRequest
 from requests.tracking import FINAL_STATUSES
@@ -189,11 +190,8 @@ def anonymise_leader(leader, *, now):
         LeaderApplication.objects.filter(email__iexact=email), now=now
     )
     emails = _delete_emails(Q(to__iexact=email) | Q(body_text__icontains=email))
-    # update() sends no signals: tell the directory itself.
-    from leaders.directory import forget_cached_pages
-
-    transaction.on_commit(forget_cached_pages)
-    forget_cached_pages()
+    # update() sends no signals: tell the directory, as a save would.
+    directory_changed()
     return logins, applications, emails
 
 

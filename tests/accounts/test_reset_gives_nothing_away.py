@@ -10,7 +10,6 @@ reports the two timings.
 import re
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,23 +21,13 @@ from alliance_portal.accounts.tokens import (
     password_reset_token_generator,
 )
 from alliance_portal.notifications.models import OutboundEmail
+from tests.conftest import run_worker
 from tests.factories import UserFactory
 from tests.notifications import running_smtp_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-WORKER = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 RESET = "/accounts/password/reset/"
-
-
-@pytest.fixture
-def worker_backend(settings):
-    settings.TASKS = WORKER
-    settings.SITE_URL = "http://testserver"
-
-
-def run_worker():
-    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 def shape(sql):

@@ -42,9 +42,9 @@ def enqueue_a_task():
     from django.test import override_settings
 
     from alliance_portal.notifications.tasks import deliver_due_emails
+    from tests.conftest import DATABASE_TASKS
 
-    backend = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-    with override_settings(TASKS=backend):
+    with override_settings(TASKS=DATABASE_TASKS):
         deliver_due_emails.enqueue()
 
 

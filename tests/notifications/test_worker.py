@@ -9,12 +9,12 @@ refuses for now.
 import datetime
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from alliance_portal.notifications.models import OutboundEmail
 from requests.models import SupportRequest
+from tests.conftest import run_worker
 from tests.factories import AllianceFactory, LocalAuthorityFactory, SchoolFactory
 from tests.notifications import running_smtp_server
 from tests.requests.test_journey import answer_everything
@@ -27,17 +27,6 @@ def school():
     camden = LocalAuthorityFactory(code=202, name="Camden")
     AllianceFactory(name="North London Hub").local_authorities.add(camden)
     return SchoolFactory(urn=100123, local_authority=camden)
-
-
-@pytest.fixture
-def worker_backend(settings):
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
-    }
-
-
-def run_worker():
-    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 def test_the_request_is_answered_without_the_mail_server(client, school, worker_backend, settings):
