@@ -124,6 +124,20 @@ def _secret_field_errors(model_admin):
     ]
 
 
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """Rows the portal writes for itself (the outbox, reference numbers, submission keys):
+    shown, never added, changed or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class PortalAdminSite(admin.AdminSite):
     site_header = "Alliance Portal administration"
     site_title = "Alliance Portal admin"

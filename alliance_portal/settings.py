@@ -122,6 +122,26 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No statement may hold a web worker longer than the web server's own timeout:
+# PostgreSQL cancels a statement after DB_STATEMENT_TIMEOUT and gives up waiting
+# for a lock after DB_LOCK_TIMEOUT (milliseconds; 0 turns either off, as a long
+# maintenance command may want). The page then says "try again in a moment" (503).
+DB_STATEMENT_TIMEOUT = env.int("DB_STATEMENT_TIMEOUT", default=15_000)
+DB_LOCK_TIMEOUT = env.int("DB_LOCK_TIMEOUT", default=5_000)
+DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=5)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+    options["options"] = " ".join(
+        filter(
+            None,
+            [
+                options.get("options", ""),
+                f"-c statement_timeout={DB_STATEMENT_TIMEOUT}",
+                f"-c lock_timeout={DB_LOCK_TIMEOUT}",
+            ],
+        )
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Sensible SQLite defaults for a single-machine first run.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -174,6 +194,9 @@ STORAGES = {
 # EMAIL_URL sets EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, ... in one value,
 # for example smtp+tls://user:password@smtp.example.org:587
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Seconds the worker waits on the mail server before it gives up on an attempt
+# (the email is retried later). No web request talks to the mail server at all.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Alliance Portal <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -223,6 +246,8 @@ SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 # terminates TLS and sets X-Forwarded-Proto (see README, "Deploying").
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+# A form whose security check failed gets the portal's own page, saying what to do.
+CSRF_FAILURE_VIEW = "alliance_portal.pages.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -230,7 +255,7 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # Load balancers probe the health check over plain HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)

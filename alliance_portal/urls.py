@@ -16,3 +16,9 @@ urlpatterns = [
     path("admin/dashboard/", include("alliance_portal.reports.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The portal's own error pages (alliance_portal/pages/errors.py), shown once DEBUG is off.
+handler400 = "alliance_portal.pages.errors.bad_request"
+handler403 = "alliance_portal.pages.errors.permission_denied"
+handler404 = "alliance_portal.pages.errors.page_not_found"
+handler500 = "alliance_portal.pages.errors.server_error"

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from alliance_portal.pages import submissions
 from alliance_portal.pages.forms import StepForm
 from alliance_portal.pages.protection import protect_public_form
 
@@ -122,16 +123,20 @@ def evaluation(request: HttpRequest, token: str) -> HttpResponse:
     form = EvaluationForm(request.POST if request.method == "POST" else None, objectives=objectives)
     if request.method == "POST" and form.is_valid():
         try:
-            school_evaluation_submit(
-                deployment=deployment,
-                satisfaction=form.cleaned_data["satisfaction"],
-                would_use_again=form.cleaned_data["would_use_again"],
-                comments=form.cleaned_data["comments"],
-                ratings=form.ratings(),
-                name=form.cleaned_data["name"],
+            # A second click waits for the first, then finds the thanks page above.
+            return submissions.submit_once(
+                request,
+                kind="school-evaluation",
+                submit=lambda: school_evaluation_submit(
+                    deployment=deployment,
+                    satisfaction=form.cleaned_data["satisfaction"],
+                    would_use_again=form.cleaned_data["would_use_again"],
+                    comments=form.cleaned_data["comments"],
+                    ratings=form.ratings(),
+                    name=form.cleaned_data["name"],
+                ),
+                confirm=lambda pk: redirect(request.path),
             )
         except ValidationError as error:
             form.add_service_errors(error)
-        else:
-            return redirect(request.path)
     return render(request, "deployments/feedback/evaluation.html", {**context, "form": form})

@@ -21,6 +21,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from alliance_portal.pages import submissions
 from alliance_portal.pages.formats import long_date
 from alliance_portal.pages.forms import OptionalDateField, StepForm
 
@@ -34,6 +35,8 @@ from .logging import (
     support_log_remove,
 )
 from .models import Deployment, Objective, PlannedSession, SupportLog
+
+LOG_ENTRY = "support-log-entry"
 
 Status = Deployment.Status
 
@@ -238,23 +241,34 @@ def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def log_add(request: HttpRequest, pk: int) -> HttpResponse:
     deployment = get_deployment_for_leader(request, pk)
+
+    def confirm(entry_pk):
+        entry = SupportLog.objects.filter(pk=entry_pk, deployment=deployment).first()
+        if entry is not None:
+            hours = entry.hours.normalize()
+            messages.success(
+                request,
+                f"You logged {hours:f} {'hour' if hours == 1 else 'hours'} of "
+                f"{entry.get_activity_display().lower()} on {long_date(entry.date)}.",
+            )
+        return redirect("portal:deployment", pk=deployment.pk)
+
+    if request.method == "POST" and (sent_before := submissions.earlier(request, LOG_ENTRY)):
+        return confirm(sent_before.object_id)  # saved already: a second click saves nothing
     if request.method == "POST":
         form = SupportLogForm(request.POST, objectives=objectives_posted(request, deployment))
         if form.is_valid():
             try:
-                support_log_add(deployment=deployment, actor=request.user, **form.entry_fields())
+                return submissions.submit_once(
+                    request,
+                    kind=LOG_ENTRY,
+                    submit=lambda: support_log_add(
+                        deployment=deployment, actor=request.user, **form.entry_fields()
+                    ),
+                    confirm=confirm,
+                )
             except ValidationError as error:
                 form.add_service_errors(error)
-            else:
-                entry = form.cleaned_data
-                hours = entry["hours"].normalize()
-                messages.success(
-                    request,
-                    f"You logged {hours:f} {'hour' if hours == 1 else 'hours'} of "
-                    f"{SupportLog.Activity(entry['activity']).label.lower()} "
-                    f"on {long_date(entry['date'])}.",
-                )
-                return redirect("portal:deployment", pk=deployment.pk)
     else:
         form = SupportLogForm(
             initial={"date": timezone.localdate()}, objectives=deployment.objectives.all()

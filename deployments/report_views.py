@@ -17,6 +17,7 @@ from django.urls import path
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
+from alliance_portal.pages import submissions
 from alliance_portal.pages.forms import StepForm
 
 from .impact import EVIDENCE_MAX, SUMMARY_MAX, evidence_key, impact_report_submit, rating_key
@@ -127,16 +128,8 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         completes = deployment.status == Deployment.Status.IN_DELIVERY
-        try:
-            impact_report_submit(
-                deployment=deployment,
-                actor=request.user,
-                summary=form.cleaned_data["summary"],
-                ratings=form.ratings(),
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
+
+        def confirm(pk):
             messages.success(
                 request,
                 "Thank you: your impact report is sent and the support is marked as completed. "
@@ -145,6 +138,21 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
                 else "Thank you: your impact report is sent.",
             )
             return redirect("portal:deployment", pk=deployment.pk)
+
+        try:
+            return submissions.submit_once(
+                request,
+                kind="impact-report",
+                submit=lambda: impact_report_submit(
+                    deployment=deployment,
+                    actor=request.user,
+                    summary=form.cleaned_data["summary"],
+                    ratings=form.ratings(),
+                ),
+                confirm=confirm,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
     return render(request, "deployments/impact_report.html", {**context, "form": form})
 
 

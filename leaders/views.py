@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
+from alliance_portal.pages import submissions
 from alliance_portal.pages.models import RolePage
 from alliance_portal.pages.protection import protect_public_form
 
@@ -17,10 +18,12 @@ from .directory import (
     page_cache_key,
 )
 from .forms import DirectoryFilterForm, LeaderApplicationForm
+from .models import LeaderApplication
 
 LEADERS_PER_PAGE = 20
 # What the confirmation page shows, kept in the session between the POST and the redirect.
 APPLICATION_SENT_KEY = "leader_application_sent"
+SUBMISSION = "leader-application"
 
 
 def _page_links(page, query):
@@ -80,16 +83,27 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @protect_public_form("become-a-leader")
 def apply(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and (sent_before := submissions.earlier(request, SUBMISSION)):
+        return _confirm_application(request, sent_before.object_id)
     form = LeaderApplicationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        application = services.application_submit(**form.application_fields())
-        request.session[APPLICATION_SENT_KEY] = {
-            "email": application.email,
-            "alliance": application.alliance.name,
-            "designation": application.get_designation_sought_display(),
-        }
-        return redirect("leaders:apply-sent")
+        return submissions.submit_once(
+            request,
+            kind=SUBMISSION,
+            submit=lambda: services.application_submit(**form.application_fields()),
+            confirm=lambda pk: _confirm_application(request, pk),
+        )
     return render(request, "leaders/apply.html", {"form": form, "roles": RolePage.objects.all()})
+
+
+def _confirm_application(request, pk):
+    application = LeaderApplication.objects.select_related("alliance").get(pk=pk)
+    request.session[APPLICATION_SENT_KEY] = {
+        "email": application.email,
+        "alliance": application.alliance.name,
+        "designation": application.get_designation_sought_display(),
+    }
+    return redirect("leaders:apply-sent")
 
 
 @require_safe

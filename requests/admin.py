@@ -6,6 +6,7 @@ from alliance_portal.accounts.admin_scoping import (
     AllianceScopedInline,
     ObjectActionsMixin,
 )
+from alliance_portal.admin_site import ReadOnlyModelAdmin
 from alliance_portal.reports.admin_exports import ExportMixin
 
 from . import admin_views
@@ -211,14 +212,5 @@ class RequestEventAdmin(AllianceScopedAdmin):
 
 
 @admin.register(ReferenceSequence)
-class ReferenceSequenceAdmin(admin.ModelAdmin):
+class ReferenceSequenceAdmin(ReadOnlyModelAdmin):
     list_display = ["year", "last_number"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from alliance_portal.pages import submissions
 from alliance_portal.pages.protection import protect_public_form
 from alliance_portal.schools.models import School
 
@@ -30,6 +31,7 @@ from .models import SupportRequest
 from .tracking import LinkExpired, request_for_token, tracking_token
 
 SEARCH_RESULTS = 25
+SUBMISSION = "support-request"
 SUGGESTIONS = 10
 STEP_TITLES = {
     "requests/school_by_hand.html": "Tell us about your school",
@@ -149,6 +151,9 @@ def _same_form(draft, step, form_class):
 @never_cache
 def check(request):
     draft = Draft(request.session)
+    if request.method == "POST" and (sent_before := submissions.earlier(request, SUBMISSION)):
+        # Sent already (a second click, a resend): the same confirmation, nothing new.
+        return _confirm_sent(request, sent_before.object_id)
     missing, forms = draft.forms()
     if missing:
         if draft.answers:
@@ -159,18 +164,17 @@ def check(request):
     if request.method == "POST" and consent.is_valid():
         school_form = forms["school"]
         by_register = isinstance(school_form, SchoolChoiceForm)
-        support_request = services.request_submit(
-            school=school_form.school if by_register else None,
-            school_by_hand=None if by_register else school_form.cleaned_data,
-            contact=forms["contact"].cleaned_data,
-            need=forms["need"].cleaned_data,
+        return submissions.submit_once(
+            request,
+            kind=SUBMISSION,
+            submit=lambda: services.request_submit(
+                school=school_form.school if by_register else None,
+                school_by_hand=None if by_register else school_form.cleaned_data,
+                contact=forms["contact"].cleaned_data,
+                need=forms["need"].cleaned_data,
+            ),
+            confirm=lambda pk: _confirm_sent(request, pk),
         )
-        draft.clear()
-        request.session[SENT_KEY] = {
-            "reference": support_request.reference,
-            "token": tracking_token(support_request),
-        }
-        return redirect("requests:sent")
 
     need = forms["need"].cleaned_data
     return render(
@@ -190,6 +194,17 @@ def check(request):
             "funding": SupportRequest(funding=need["funding"]).get_funding_display(),
         },
     )
+
+
+def _confirm_sent(request, pk):
+    """The draft is done with; the sent page shows the request's reference and tracking link."""
+    support_request = SupportRequest.objects.get(pk=pk)
+    Draft(request.session).clear()
+    request.session[SENT_KEY] = {
+        "reference": support_request.reference,
+        "token": tracking_token(support_request),
+    }
+    return redirect("requests:sent")
 
 
 @require_safe

@@ -70,6 +70,7 @@ MATRIX = {
     "pages:accessibility": ("/accessibility/", everyone(200), everyone(405)),
     "pages:contact": ("/contact/", everyone(200), everyone(405)),
     "pages:healthz": ("/healthz/", everyone(200), everyone(405)),
+    "pages:readyz": ("/readyz/", everyone(200), everyone(405)),
     "leaders:directory": ("/leaders/", everyone(200), everyone(405)),
     "leaders:detail": ("/leaders/{leader}/", everyone(200), everyone(405)),
     "leaders:apply": ("/become-a-leader/", everyone(200), everyone(200)),

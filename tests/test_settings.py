@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -80,3 +82,42 @@ def test_the_deployment_checklist_warns_of_a_proxy_trusted_for_no_hops():
 
     assert result.returncode != 0
     assert "portal.W010" in result.stderr + result.stdout
+
+
+def _show_on_a_new_connection(**env):
+    """What PostgreSQL reports for the timeouts on a connection opened with these settings."""
+    url = os.environ.get("DATABASE_URL", "")
+    code = (
+        "from django.db import connection\n"
+        "with connection.cursor() as cursor:\n"
+        "    cursor.execute('SHOW statement_timeout'); print(cursor.fetchone()[0])\n"
+        "    cursor.execute('SHOW lock_timeout'); print(cursor.fetchone()[0])\n"
+    )
+    result = run_manage(
+        "shell", "--no-imports", "-c", code, **{**PRODUCTION, "DATABASE_URL": url, **env}
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="needs PostgreSQL: the timeouts are PostgreSQL's own",
+)
+def test_every_database_connection_has_a_statement_and_a_lock_timeout_from_the_environment():
+    assert _show_on_a_new_connection() == ["15s", "5s"]
+    assert _show_on_a_new_connection(DB_STATEMENT_TIMEOUT="2500", DB_LOCK_TIMEOUT="700") == [
+        "2500ms",
+        "700ms",
+    ]
+    assert _show_on_a_new_connection(DB_STATEMENT_TIMEOUT="0", DB_LOCK_TIMEOUT="0") == ["0", "0"]
+
+
+def test_the_mail_server_timeout_comes_from_the_environment():
+    code = "from django.conf import settings; print(settings.EMAIL_TIMEOUT)"
+
+    assert run_manage("shell", "--no-imports", "-c", code, **PRODUCTION).stdout.split() == ["10"]
+    assert run_manage(
+        "shell", "--no-imports", "-c", code, **PRODUCTION, EMAIL_TIMEOUT="3"
+    ).stdout.split() == ["3"]

@@ -31,7 +31,7 @@ from django_tasks_db.models import DBTaskResult
 
 from alliance_portal.accounts.models import User
 from alliance_portal.notifications.models import OutboundEmail
-from alliance_portal.pages.models import RolePage
+from alliance_portal.pages.models import RolePage, Submission
 from alliance_portal.schools.models import Alliance, LocalAuthority, Phase, School, Trust
 from deployments.models import (
     Deployment,
@@ -211,9 +211,12 @@ OWNER_FIELD = {
 # Reference data every coordinator reads (and only a superuser changes): not scoped.
 SHARED_MODELS = frozenset({School, LocalAuthority, Trust, Phase, AreaOfExpertise, RolePage})
 
-# Accounts, the outbox and the machinery behind them (the worker's task results):
+# Accounts, the outbox and the machinery behind them (the worker's task results,
+# the forms' one-time submission keys):
 # for superusers only.
-SUPERUSER_MODELS = frozenset({User, Group, OutboundEmail, ReferenceSequence, DBTaskResult})
+SUPERUSER_MODELS = frozenset(
+    {User, Group, OutboundEmail, ReferenceSequence, DBTaskResult, Submission}
+)
 
 
 def is_scoped(model):

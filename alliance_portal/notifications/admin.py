@@ -1,11 +1,13 @@
 from django.contrib import admin, messages
 
+from alliance_portal.admin_site import ReadOnlyModelAdmin
+
 from . import services
 from .models import OutboundEmail
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(ReadOnlyModelAdmin):
     """The outbox, read-only: emails are written by services and sent by the sender.
 
     Superusers only: an email cannot be tied to one alliance reliably, so
@@ -48,15 +50,6 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_send_permission(self, request):
         return request.user.is_superuser

@@ -1,6 +1,8 @@
 """The email outbox: every email the portal sends, queued first and sent afterwards."""
 
 import datetime
+from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -9,6 +11,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alliance_portal.schools.models import TimestampedModel
+
+
+def new_message_id():
+    """A Message-ID fixed when the email is queued, in the portal's own domain.
+
+    It is kept with the email, so an email sent again after a crash (the
+    server took it, but the worker died before noting so) carries the same
+    Message-ID, and mail programs show one email, not two.
+    """
+    return make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost")
 
 
 class OutboundEmailQuerySet(models.QuerySet):
@@ -50,6 +62,12 @@ class OutboundEmail(TimestampedModel):
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(
+        max_length=255,
+        default=new_message_id,
+        editable=False,
+        help_text="The Message-ID header; the same on every attempt.",
+    )
     clear_body_once_sent = models.BooleanField(
         default=False,
         help_text="The body holds a private link (sign-in, reset, tracking or feedback): "
@@ -83,6 +101,7 @@ class OutboundEmail(TimestampedModel):
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[self.to],
             connection=connection,
+            headers={"Message-ID": self.message_id},
         )
         if self.body_html:
             message.attach_alternative(self.body_html, "text/html")
@@ -105,12 +124,16 @@ class OutboundEmail(TimestampedModel):
             fields += ["body_text", "body_html"]
         self.save(update_fields=fields)
 
-    def record_failure(self, *, error, now):
-        """Note a failed attempt and schedule the next one, or give up."""
+    def record_failure(self, *, error, now, permanent=False):
+        """Note a failed attempt and schedule the next one, or give up.
+
+        A permanent refusal (the server's 5xx) is given up at once: sending the
+        same email again would be refused again.
+        """
         self.attempts += 1
         self.last_error = error
         fields = ["attempts", "last_error", "status", "next_attempt_at", "updated_at"]
-        if self.attempts >= self.MAX_ATTEMPTS:
+        if permanent or self.attempts >= self.MAX_ATTEMPTS:
             self.status = self.Status.FAILED
             if self.clear_body_once_sent:
                 # Given up on: its private link goes too (the person can ask again).

@@ -23,7 +23,7 @@ from .models import OutboundEmail
 logger = logging.getLogger(__name__)
 
 # Seconds to wait on the mail server when EMAIL_TIMEOUT is not set, so a
-# server that never answers cannot hold a request (or the sender) forever.
+# server that never answers cannot hold the worker forever.
 DEFAULT_SMTP_TIMEOUT = 10
 SUBJECT_MAX_LENGTH = OutboundEmail._meta.get_field("subject").max_length
 # Context names of links that let whoever holds them in: an email built with
@@ -157,7 +157,9 @@ def _send(pks, *, now, due_only):
                     if connection.send_messages([email.to_message(connection)]) != 1:
                         raise smtplib.SMTPException("The mail backend did not send the email.")
                 except Exception as error:
-                    email.record_failure(error=describe_error(error), now=now)
+                    permanent = is_permanent(error)
+                    email.record_failure(error=describe_error(error), now=now, permanent=permanent)
+                    _log_failure(email, error, permanent=permanent)
                     failed += 1
                     _close_quietly(connection)  # Start afresh for the next email.
                 else:
@@ -176,6 +178,13 @@ def _record_failures(pks, *, error, now, due_only):
             if email is not None:
                 email.record_failure(error=describe_error(error), now=now)
                 failed += 1
+    if failed:
+        logger.warning(
+            "Could not reach the mail server (%s); %d emails wait for their next attempt.",
+            _error_for_log(error),
+            failed,
+            extra={"smtp_error": _error_for_log(error), "emails": failed},
+        )
     return failed
 
 
@@ -194,6 +203,58 @@ def _close_quietly(connection):
         connection.close()
     except Exception:
         logger.warning("Could not close the mail server connection cleanly.", exc_info=True)
+
+
+def is_permanent(error: Exception) -> bool:
+    """Did the server refuse for good (a 5xx reply)? A 4xx, a timeout or a drop is worth a retry.
+
+    When several recipients are refused, the email is given up only if every
+    refusal is permanent.
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(_permanent_code(code) for code in codes)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return _permanent_code(error.smtp_code)
+    return False
+
+
+def _permanent_code(code) -> bool:
+    return isinstance(code, int) and 500 <= code < 600
+
+
+def _log_failure(email, error, *, permanent):
+    """One log line per failed attempt: which email and why, but not to whom (no personal data)."""
+    outcome = (
+        "refused for good; not retried"
+        if permanent or email.status == OutboundEmail.Status.FAILED
+        else f"will retry at {email.next_attempt_at:%Y-%m-%d %H:%M:%S%z}"
+    )
+    logger.warning(
+        "Email %s (%s) attempt %d failed: %s; %s.",
+        email.pk,
+        email.topic or "no topic",
+        email.attempts,
+        _error_for_log(error),
+        outcome,
+        extra={
+            "email_id": email.pk,
+            "topic": email.topic,
+            "attempt": email.attempts,
+            "permanent": permanent,
+            "smtp_error": _error_for_log(error),
+        },
+    )
+
+
+def _error_for_log(error):
+    """The error without the addresses a recipients' refusal names."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted({str(code) for code, _ in error.recipients.values()})
+        return f"{type(error).__name__}: {', '.join(codes)}"
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{type(error).__name__}: {error.smtp_code}"
+    return type(error).__name__
 
 
 def describe_error(error: Exception) -> str:

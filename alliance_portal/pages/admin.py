@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import RolePage
+from alliance_portal.admin_site import ReadOnlyModelAdmin
+
+from .models import RolePage, Submission
 
 
 @admin.register(RolePage)
@@ -24,3 +26,14 @@ class RolePageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyModelAdmin):
+    """The forms' one-time keys, for superusers to read when a double submission is queried."""
+
+    list_display = ["kind", "object_id", "created_at"]
+    list_filter = ["kind"]
+    fields = ["kind", "object_id", "created_at"]
+    readonly_fields = fields
+    date_hierarchy = "created_at"

@@ -6,6 +6,7 @@ app_name = "pages"
 
 urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
+    path("readyz/", views.readyz, name="readyz"),
     path("roles/<slug:kind>/", views.role, name="role"),
     path("privacy/", views.privacy, name="privacy"),
     path(

@@ -1,6 +1,12 @@
+import logging
+import uuid
+
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from alliance_portal.schools.models import Alliance
@@ -9,11 +15,52 @@ from leaders.models import Designation
 
 from .models import RolePage
 
+logger = logging.getLogger(__name__)
+
 
 @require_safe
 def healthz(request):
     """A bare view: no database, no template. A health check, and the bench's baseline."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+@never_cache
+def readyz(request):
+    """Readiness: can this process answer real pages? It asks the database and the cache.
+
+    200 with each check "ok", or 503 naming what failed (without its error,
+    which goes to the log), so a load balancer sends no visitors to a process
+    that would only show them the "try again" page.
+    """
+    checks = {"database": _database_answers(), "cache": _cache_answers()}
+    ready = all(checks.values())
+    return JsonResponse(
+        {name: "ok" if answered else "failed" for name, answered in checks.items()},
+        status=200 if ready else 503,
+    )
+
+
+def _database_answers():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        logger.warning("Readiness: the database did not answer.", exc_info=True)
+        return False
+
+
+def _cache_answers():
+    key = f"readyz:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "1", timeout=5)
+        answered = cache.get(key) == "1"
+        cache.delete(key)
+        return answered
+    except Exception:  # each cache backend raises its own errors (redis.ConnectionError, ...)
+        logger.warning("Readiness: the cache did not answer.", exc_info=True)
+        return False
 
 
 @require_safe

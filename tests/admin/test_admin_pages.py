@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from alliance_portal.notifications.models import OutboundEmail
+from alliance_portal.pages.models import Submission
 from leaders.models import LeaderApplication
 from tests import factories
 
@@ -25,6 +26,7 @@ def world():
     Group.objects.get_or_create(name="Coordinators")
     OutboundEmail.objects.create(to="head@example.org", subject="Hello", body_text="Hi.")
     enqueue_a_task()
+    Submission.objects.create(kind="support-request", key="k" * 43, object_id=deployment.request.pk)
     LeaderApplication.objects.create(
         full_name="Amira Khan",
         email="amira@example.org",

@@ -13,6 +13,8 @@ from django.urls import reverse
 
 from alliance_portal.accounts.groups import ensure_coordinator_group
 from alliance_portal.notifications.models import OutboundEmail
+from alliance_portal.pages.models import Submission
+from alliance_portal.pages.submissions import new_key
 from leaders.models import LeaderApplication
 from requests.models import SupportRequest
 from tests import factories
@@ -39,6 +41,9 @@ def build_deployments(n):
         factories.AreaOfExpertiseFactory()
         OutboundEmail.objects.create(to="head@example.org", subject="Hello", body_text="Hi.")
         enqueue_a_task()
+        Submission.objects.create(
+            kind="support-request", key=new_key(), object_id=deployment.request.pk
+        )
         LeaderApplication.objects.create(
             full_name="Amira Khan",
             email="amira@example.org",

@@ -21,6 +21,8 @@ from alliance_portal.accounts import scoping
 from alliance_portal.accounts.groups import ensure_coordinator_group
 from alliance_portal.accounts.models import User
 from alliance_portal.notifications.models import OutboundEmail
+from alliance_portal.pages.models import Submission
+from alliance_portal.pages.submissions import new_key
 from alliance_portal.schools.models import Alliance
 from deployments.models import Deployment
 from leaders.models import DeclaredConflict, Designation, Leader, LeaderApplication
@@ -301,6 +303,8 @@ def test_it_keeps_accounts_and_the_outbox_for_superusers(admin_client, world, mo
         assert ReferenceSequence.objects.exists()
     if model is DBTaskResult:
         enqueue_a_task()
+    if model is Submission:
+        Submission.objects.create(kind="support-request", key=new_key())
     obj = model.objects.first()
     client = signed_in(world.x.coordinator)
 

@@ -26,7 +26,7 @@ from alliance_portal.accounts import scoping
 from alliance_portal.accounts.groups import ensure_coordinator_group
 from alliance_portal.accounts.models import User
 from alliance_portal.notifications.models import OutboundEmail
-from alliance_portal.pages.models import RolePage
+from alliance_portal.pages.models import RolePage, Submission
 from alliance_portal.schools.models import Alliance, LocalAuthority, Phase, School, Trust
 from deployments.models import Deployment, Objective
 from leaders.models import AreaOfExpertise, DeclaredConflict, Designation, Leader, LeaderApplication
@@ -484,6 +484,19 @@ WRITES = {
     ],
     DBTaskResult: [
         ("a task result deleted", lambda w, c, su: c.post(url(DBTaskResult, "changelist"), {})),
+    ],
+    Submission: [
+        (
+            "the submission keys deleted",
+            lambda w, c, su: c.post(
+                url(Submission, "changelist"),
+                {
+                    "action": "delete_selected",
+                    "_selected_action": list(Submission.objects.values_list("pk", flat=True)),
+                    "post": "yes",
+                },
+            ),
+        ),
     ],
 }
 

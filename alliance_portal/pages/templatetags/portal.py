@@ -3,6 +3,7 @@ import re
 from django import forms, template
 from django.utils.html import format_html, format_html_join
 
+from alliance_portal.pages import submissions
 from alliance_portal.pages.formats import plain_number
 
 register = template.Library()
@@ -54,3 +55,11 @@ def error_anchor(bound_field, field_id):
     if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
         return f"{field_id}_1"
     return field_id
+
+
+@register.simple_tag
+def submission_key():
+    """The hidden one-time key of a final step's form (alliance_portal.pages.submissions)."""
+    return format_html(
+        '<input type="hidden" name="{}" value="{}">', submissions.FIELD_NAME, submissions.new_key()
+    )

@@ -42,6 +42,7 @@ from alliance_portal.demo.bench import (
     measure,
 )
 from alliance_portal.demo.busy_leader import busy_leader, ensure_busy_leader
+from alliance_portal.demo.faults import stalled_mail_server
 from alliance_portal.demo.register_file import fake_register_rows, write_register_csv
 from alliance_portal.notifications.models import OutboundEmail
 from alliance_portal.schools.models import School
@@ -119,7 +120,7 @@ class Command(BaseCommand):
                 results += self.bench_reports(options)
                 results += self.bench_public_pages(options)
                 results += self.bench_leader_pages(options)
-                results.append(self.bench_request_journey(options))
+                results += self.bench_request_journey(options)
                 results += self.bench_password_reset(options)
             if part in ("all", "throughput"):
                 throughput, skipped = self.bench_throughput(options)
@@ -474,22 +475,60 @@ class Command(BaseCommand):
                     )
             sessions.append(client.session.session_key)
 
+        def answer_steps():
+            client.cookies.clear()
+            for url, data, _ in steps[:-1]:
+                client.post(url, data, secure=True)
+
+        def send_final_step():
+            url, data, expected = steps[-1]
+            response = client.post(url, data, secure=True)
+            if response.status_code != 302 or response.url != expected:
+                raise CommandError(f"The final POST answered {response.status_code}")
+            sessions.append(client.session.session_key)
+
         try:
             with override_settings(
                 RATE_LIMITS=no_limits,
                 EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
             ):
-                result = measure(
-                    "request submission: school, contact, need, check (4 POSTs)",
-                    send_request,
-                    runs=options["runs"],
-                    warmup=1,
-                    note="new session each run; 2 emails queued for the worker, none sent "
-                    "in the request; requests deleted afterwards",
+                results = [
+                    measure(
+                        "request submission: school, contact, need, check (4 POSTs)",
+                        send_request,
+                        runs=options["runs"],
+                        warmup=1,
+                        note="new session each run; 2 emails queued for the worker, none sent "
+                        "in the request; requests deleted afterwards",
+                    )
+                ]
+            # The mail server accepts the connection and never answers: a request that
+            # talked to it would wait EMAIL_TIMEOUT per message.
+            with (
+                stalled_mail_server() as port,
+                override_settings(
+                    RATE_LIMITS=no_limits,
+                    EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                    EMAIL_HOST="127.0.0.1",
+                    EMAIL_PORT=port,
+                    EMAIL_USE_TLS=False,
+                    EMAIL_USE_SSL=False,
+                ),
+            ):
+                results.append(
+                    measure(
+                        "request submission: final POST (Send), mail server stalled",
+                        send_final_step,
+                        before_each=answer_steps,
+                        runs=options["runs"],
+                        warmup=1,
+                        note=f"SMTP accepts and never answers (EMAIL_TIMEOUT "
+                        f"{settings.EMAIL_TIMEOUT} s); the worker, not the request, meets it",
+                    )
                 )
         finally:
             self._delete_bench_requests(sessions, last_email)
-        return result
+        return results
 
     def bench_password_reset(self, options):
         """The reset page for an address with an account and one without: the answer
