@@ -27,6 +27,7 @@ from django_tasks_db.models import DBTaskResult
 
 from alliance_portal.accounts.models import User
 from alliance_portal.notifications.models import OutboundEmail
+from alliance_portal.pages.models import Submission
 from deployments.models import (
     Deployment,
     ImpactReport,
@@ -63,6 +64,7 @@ class Summary:
     emails: int = 0
     tasks: int = 0
     sessions: int = 0
+    submission_keys: int = 0
 
     def lines(self):
         return [
@@ -73,6 +75,7 @@ class Summary:
             f"emails deleted from the outbox: {self.emails}",
             f"finished worker tasks deleted: {self.tasks}",
             f"expired sessions deleted: {self.sessions}",
+            f"used submission keys deleted: {self.submission_keys}",
         ]
 
 
@@ -310,6 +313,8 @@ def apply_retention(*, now=None, dry_run=False):
     finished_before = now - datetime.timedelta(days=settings.TASK_RESULTS_KEEP_DAYS)
     summary.tasks, _ = DBTaskResult.objects.filter(finished_at__lt=finished_before).delete()
     summary.sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
+    # A form is re-sent within minutes, not weeks: old one-time keys have done their job.
+    summary.submission_keys, _ = Submission.objects.filter(created_at__lt=finished_before).delete()
     return summary
 
 

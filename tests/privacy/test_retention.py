@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from alliance_portal.notifications.models import OutboundEmail
 from alliance_portal.notifications.services import email_queue
+from alliance_portal.pages.models import Submission
 from alliance_portal.privacy.anonymise import apply_retention
 from alliance_portal.reports.dashboard import dashboard_figures
 from deployments.models import ImpactReport, ObjectiveImpact, SchoolEvaluation
@@ -237,6 +238,18 @@ def test_it_deletes_what_was_kept_only_to_deliver():
         "queued@example.org",
     }
     assert not OutboundEmail.objects.filter(to="old@example.org").exists()
+
+
+def test_it_deletes_submission_keys_once_their_forms_are_long_sent():
+    old_key, new_key = (
+        Submission.objects.create(kind="support-request", key=key * 43) for key in "on"
+    )
+    Submission.objects.filter(pk=old_key.pk).update(created_at=NOW - datetime.timedelta(days=15))
+
+    summary = apply_retention(now=NOW)
+
+    assert summary.submission_keys == 1
+    assert list(Submission.objects.all()) == [new_key]
 
 
 def test_a_second_run_finds_nothing_more(old):
