@@ -33,12 +33,14 @@ class Throughput:
     p50_ms: float
     requests: int
     problems: str = ""
+    p99_ms: float | None = None
 
     def as_dict(self):
         return {
             "path": self.path,
             "requests_per_s": self.requests_per_s,
             "p50_ms": self.p50_ms,
+            "p99_ms": self.p99_ms,
             "requests": self.requests,
             "problems": self.problems,
         }
@@ -175,6 +177,7 @@ def parse_wrk(path, output):
     """Requests/s, the median latency and any errors from wrk's `--latency` report."""
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
     p50 = re.search(r"^\s*50%\s+([\d.]+)(us|ms|s|m|h)\s*$", output, re.MULTILINE)
+    p99 = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s|m|h)\s*$", output, re.MULTILINE)
     total = re.search(r"^\s*(\d+) requests in", output, re.MULTILINE)
     if not (rps and p50 and total):
         raise LoadError(f"Could not read wrk's report for {path}:\n{output}")
@@ -191,6 +194,7 @@ def parse_wrk(path, output):
         path=path,
         requests_per_s=float(rps.group(1)),
         p50_ms=float(p50.group(1)) * UNITS_MS[p50.group(2)],
+        p99_ms=float(p99.group(1)) * UNITS_MS[p99.group(2)] if p99 else None,
         requests=int(total.group(1)),
         problems=", ".join(problems),
     )
@@ -225,13 +229,14 @@ def measure_throughput(
 def format_throughput_table(results):
     bare = results[0].requests_per_s if results else 0
     lines = [
-        "| path | requests/s | p50 latency | vs bare view | note |",
-        "| --- | ---: | ---: | ---: | --- |",
+        "| path | requests/s | p50 latency | p99 latency | vs bare view | note |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in results:
         ratio = f"{r.requests_per_s / bare:.3f}×" if bare else ""
         lines.append(
             f"| {r.path} | {r.requests_per_s:,.0f} | {format_latency(r.p50_ms)} "
+            f"| {format_latency(r.p99_ms) if r.p99_ms is not None else ''} "
             f"| {ratio} | {r.problems} |"
         )
     return "\n".join(lines)

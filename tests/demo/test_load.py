@@ -27,6 +27,7 @@ def test_it_reads_throughput_latency_and_problems():
 
     assert result.requests_per_s == pytest.approx(313.19)
     assert result.p50_ms == pytest.approx(24.0)
+    assert result.p99_ms == pytest.approx(41.77)
     assert result.requests == 3135
     assert result.problems == "4 non-2xx/3xx responses, 2 read errors, 1 timeout errors"
 
