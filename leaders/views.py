@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -87,12 +88,15 @@ def apply(request: HttpRequest) -> HttpResponse:
         return _confirm_application(request, sent_before.object_id)
     form = LeaderApplicationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        return submissions.submit_once(
-            request,
-            kind=SUBMISSION,
-            submit=lambda: services.application_submit(**form.application_fields()),
-            confirm=lambda pk: _confirm_application(request, pk),
-        )
+        try:
+            return submissions.submit_once(
+                request,
+                kind=SUBMISSION,
+                submit=lambda: services.application_submit(**form.application_fields()),
+                confirm=lambda pk: _confirm_application(request, pk),
+            )
+        except ValidationError as error:  # e.g. no alliance has joined yet: nothing was saved
+            form.add_error(None, error.messages)
     return render(request, "leaders/apply.html", {"form": form, "roles": RolePage.objects.all()})
 
 

@@ -5,6 +5,7 @@ import functools
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -164,17 +165,20 @@ def check(request):
     if request.method == "POST" and consent.is_valid():
         school_form = forms["school"]
         by_register = isinstance(school_form, SchoolChoiceForm)
-        return submissions.submit_once(
-            request,
-            kind=SUBMISSION,
-            submit=lambda: services.request_submit(
-                school=school_form.school if by_register else None,
-                school_by_hand=None if by_register else school_form.cleaned_data,
-                contact=forms["contact"].cleaned_data,
-                need=forms["need"].cleaned_data,
-            ),
-            confirm=lambda pk: _confirm_sent(request, pk),
-        )
+        try:
+            return submissions.submit_once(
+                request,
+                kind=SUBMISSION,
+                submit=lambda: services.request_submit(
+                    school=school_form.school if by_register else None,
+                    school_by_hand=None if by_register else school_form.cleaned_data,
+                    contact=forms["contact"].cleaned_data,
+                    need=forms["need"].cleaned_data,
+                ),
+                confirm=lambda pk: _confirm_sent(request, pk),
+            )
+        except ValidationError as error:  # e.g. no alliance has joined yet: nothing was saved
+            consent.add_error(None, error.messages)
 
     need = forms["need"].cleaned_data
     return render(

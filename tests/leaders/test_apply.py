@@ -5,7 +5,7 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 
 from alliance_portal.notifications.models import OutboundEmail
-from alliance_portal.schools.models import Phase
+from alliance_portal.schools.models import Alliance, Phase
 from leaders.models import AreaOfExpertise, LeaderApplication
 from tests.factories import (
     AllianceFactory,
@@ -362,3 +362,13 @@ def test_coordinators_see_the_application_in_the_admin_queue(client, alliance, s
     assert change.status_code == 200
     assert "I led the move to mastery teaching" in change.content.decode()
     assert client.get("/admin/leaders/leaderapplication/add/").status_code == 403
+
+
+def test_with_no_alliance_yet_the_form_says_so_and_saves_nothing(client, school):
+    Alliance.objects.all().delete()
+
+    response = client.post(APPLY, answers())
+
+    assert response.status_code == 200
+    assert "No alliance has joined the portal yet" in response.content.decode()
+    assert not LeaderApplication.objects.exists()

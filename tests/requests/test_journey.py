@@ -9,6 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from alliance_portal.notifications.models import OutboundEmail
+from alliance_portal.schools.models import Alliance
 from leaders.models import AreaOfExpertise
 from requests.models import SupportRequest
 from tests.factories import (
@@ -450,3 +451,15 @@ def test_it_tells_a_school_which_answers_are_missing(client):
 
     assert response.redirect_chain[-1][0] == "/request-support/school/"
     assert "Some answers are missing or need checking." in response.content.decode()
+
+
+def test_with_no_alliance_yet_the_check_page_says_so_and_saves_nothing(client):
+    school = SchoolFactory(urn=100999, local_authority=LocalAuthorityFactory(code=909))
+    Alliance.objects.all().delete()
+    answer_everything(client, school)
+
+    response = client.post("/request-support/check/", {"privacy_consent": "on"})
+
+    assert response.status_code == 200
+    assert "No alliance has joined the portal yet" in error_summary_links(response)
+    assert not SupportRequest.objects.exists()
