@@ -25,6 +25,9 @@ def world():
     Group.objects.get_or_create(name="Coordinators")
     OutboundEmail.objects.create(to="head@example.org", subject="Hello", body_text="Hi.")
     enqueue_a_task()
+    factories.SchoolChangeFactory(
+        school=deployment.request.school, alliance=deployment.request.alliance
+    )
     LeaderApplication.objects.create(
         full_name="Amira Khan",
         email="amira@example.org",

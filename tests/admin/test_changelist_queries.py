@@ -39,6 +39,9 @@ def build_deployments(n):
         factories.AreaOfExpertiseFactory()
         OutboundEmail.objects.create(to="head@example.org", subject="Hello", body_text="Hi.")
         enqueue_a_task()
+        factories.SchoolChangeFactory(
+            school=deployment.request.school, alliance=deployment.request.alliance
+        )
         LeaderApplication.objects.create(
             full_name="Amira Khan",
             email="amira@example.org",
