@@ -100,19 +100,23 @@ def scan(path: Path) -> Scan:
             if not has_bom:
                 raw.seek(0)
             for chunk in _chunks(raw, decoder):
-                parts = chunk.split("\n")
-                for index, part in enumerate(parts):
-                    if index:
-                        line, length = line + 1, 0
-                    length += len(part)
-                    if length > MAX_LINE_LENGTH:
-                        raise RegisterFileError(line_too_long(line))
-                    if first_utf8_line is None and _UTF8_MULTIBYTE.search(part):
-                        first_utf8_line = line
-                    for bad in _NOT_UTF8.findall(part):
-                        not_utf8.add(line)
-                        if ord(bad) - 0xDC00 in _CP1252_UNDEFINED:
-                            not_cp1252.add(line)
+                # Python walks the lines of a chunk only where something is found.
+                lengths = [len(part) for part in chunk.split("\n")]
+                lengths[0] += length
+                if max(lengths) > MAX_LINE_LENGTH:
+                    longest = next(i for i, n in enumerate(lengths) if n > MAX_LINE_LENGTH)
+                    raise RegisterFileError(line_too_long(line + longest))
+                if first_utf8_line is None and (found := _UTF8_MULTIBYTE.search(chunk)):
+                    first_utf8_line = line + chunk.count("\n", 0, found.start())
+                at, at_line = 0, line
+                for bad in _NOT_UTF8.finditer(chunk):
+                    at_line += chunk.count("\n", at, bad.start())
+                    at = bad.start()
+                    not_utf8.add(at_line)
+                    if ord(bad.group()) - 0xDC00 in _CP1252_UNDEFINED:
+                        not_cp1252.add(at_line)
+                line += len(lengths) - 1
+                length = lengths[-1]
     except OSError as error:
         raise RegisterFileError(f"{path} cannot be read: {error.strerror or error}.") from None
     lines = line - 1 if length == 0 else line

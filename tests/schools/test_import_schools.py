@@ -769,3 +769,17 @@ def test_memory_does_not_grow_with_the_file(tmp_path, monkeypatch):
     assert School.objects.count() == 2400
     per_row = (peaks[1] - peaks[0]) / (2400 - 300)
     assert per_row < 300, f"{per_row:.0f} bytes a row ({peaks})"
+
+
+def test_it_compares_rows_with_the_database_whatever_the_order_of_their_urns(tmp_path):
+    """URNs in order are fetched as a range, scattered ones by value: both find every school."""
+    scattered = [900001, 100001, 500001]
+    for urn in scattered:
+        SchoolFactory(urn=urn, name="Old name")
+    rows = [register_row(urn) for urn in scattered] + [register_row(100002)]
+
+    out, _ = import_rows(tmp_path, rows)
+    again, _ = import_rows(tmp_path, rows)
+
+    assert out.splitlines()[0] == "Created 1, updated 3, unchanged 0, skipped 0."
+    assert again.splitlines()[0] == "Created 0, updated 0, unchanged 4, skipped 0."
