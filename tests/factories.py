@@ -7,7 +7,14 @@ import factory
 from django.utils import timezone
 
 from alliance_portal.accounts.models import User
-from alliance_portal.schools.models import Alliance, LocalAuthority, Phase, School, Trust
+from alliance_portal.schools.models import (
+    Alliance,
+    LocalAuthority,
+    Phase,
+    School,
+    SchoolChange,
+    Trust,
+)
 from deployments.models import Deployment, Objective, PlannedSession, SupportLog
 from leaders.models import AreaOfExpertise, DeclaredConflict, Designation, Leader
 from requests.models import SupportRequest
@@ -135,6 +142,18 @@ class DeclaredConflictFactory(factory.django.DjangoModelFactory):
 
     leader = factory.SubFactory(LeaderFactory)
     school = factory.SubFactory(SchoolFactory)
+
+
+class SchoolChangeFactory(factory.django.DjangoModelFactory):
+    """A school the register now lists as closed, with one open request of the alliance's."""
+
+    class Meta:
+        model = SchoolChange
+
+    school = factory.SubFactory(SchoolFactory)
+    alliance = factory.SubFactory(AllianceFactory)
+    closed = True
+    open_requests = 1
 
 
 class SupportRequestFactory(factory.django.DjangoModelFactory):

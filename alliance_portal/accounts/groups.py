@@ -29,6 +29,8 @@ COORDINATOR_PERMISSIONS = {
     ("leaders", "areaofexpertise"): READ,
     ("schools", "school"): READ,
     ("schools", "alliance"): READ,
+    # Register changes flagged for their alliance, which they acknowledge.
+    ("schools", "schoolchange"): ("change", "view"),
     # The admin's search boxes for phases, trusts and local authorities need
     # view rights on them when a coordinator edits a leader or a conflict.
     ("schools", "phase"): READ,

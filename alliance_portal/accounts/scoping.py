@@ -10,8 +10,10 @@ call the same functions. Every model of the portal is named below, in
   support requests and everything hanging off them (timeline, deployments,
   objectives, logs, sessions, reports, evaluations), the leader
   applications sent to it, the designations it gave, and the leaders it
-  manages or designated. National designations (NLE, NLG: no alliance) and
-  the leaders holding them are visible to every coordinator for matching.
+  manages or designated, and the register changes flagged for it (a school
+  it works with closed or moved). National designations (NLE, NLG: no
+  alliance) and the leaders holding them are visible to every coordinator for
+  matching.
 - A coordinator changes a leader's record (details, expertise, phases,
   conflicts) only when their alliance manages it (`Leader.managing_alliance`)
   and the leader holds no active national designation. Designating a leader
@@ -32,7 +34,14 @@ from django_tasks_db.models import DBTaskResult
 from alliance_portal.accounts.models import User
 from alliance_portal.notifications.models import OutboundEmail
 from alliance_portal.pages.models import RolePage, Submission
-from alliance_portal.schools.models import Alliance, LocalAuthority, Phase, School, Trust
+from alliance_portal.schools.models import (
+    Alliance,
+    LocalAuthority,
+    Phase,
+    School,
+    SchoolChange,
+    Trust,
+)
 from deployments.models import (
     Deployment,
     ImpactReport,
@@ -99,6 +108,11 @@ def deployments_for(user, queryset=None):
 
 def applications_for(user, queryset=None):
     return _narrow(user, _all(LeaderApplication, queryset), _in_alliance("alliance_id"))
+
+
+def school_changes_for(user, queryset=None):
+    """What register imports changed about schools where the alliance has requests or leaders."""
+    return _narrow(user, _all(SchoolChange, queryset), _in_alliance("alliance_id"))
 
 
 def _own_or_national(alliance_id):
@@ -191,6 +205,7 @@ VISIBLE = {
     Designation: designations_for,
     Leader: leaders_for,
     DeclaredConflict: conflicts_for,
+    SchoolChange: school_changes_for,
 }
 
 # Where a coordinator may see more than they may change.

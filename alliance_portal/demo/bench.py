@@ -1,12 +1,16 @@
 """Small timing tools for `manage.py bench`: run an operation several times,
-keep the wall-clock times and the number of SQL statements, print a table."""
+keep the wall-clock times and the number of SQL statements, print a table;
+run a command in a process of its own and report its peak memory."""
 
 import contextlib
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 
 import psycopg2
+from django.core.management.base import CommandError
 from django.db import connection
 from psycopg2 import sql
 
@@ -75,6 +79,41 @@ def measure(operation, run, *, runs, before_each=None, warmup=0, note=""):
             result.times_ms.append((time.perf_counter() - started) * 1000)
         result.queries = counter.count
     return result
+
+
+# Runs the command given as its arguments and prints the exit status and ru_maxrss of
+# that child alone. A child forked from the bench would first count the bench's own
+# pages as its resident set; forked from this small process, it counts only its own.
+_PEAK_MEMORY_OF_CHILD = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
+def measure_process(operation, command, *, cwd, env):
+    """Run `command` once in a process of its own: its time, and its peak memory in the note.
+
+    The peak is that process's maximum resident set size (ru_maxrss from wait4),
+    so it counts everything it held, Django and the database driver included, and
+    nothing of the bench's own process.
+    """
+    started = time.perf_counter()
+    finished = subprocess.run(
+        [sys.executable, "-c", _PEAK_MEMORY_OF_CHILD, *command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = (time.perf_counter() - started) * 1000
+    status, peak_kb = (int(n) for n in finished.stdout.split())
+    if status != 0:
+        raise CommandError(f"{' '.join(command)} failed:\n{finished.stderr}")
+    peak_mb = peak_kb / 1024  # Linux counts ru_maxrss in kilobytes
+    return Measurement(operation, [elapsed], note=f"peak memory {peak_mb:,.0f} MB (ru_maxrss)")
 
 
 def format_table(measurements):

@@ -3,7 +3,8 @@ from django.db import models
 
 from alliance_portal.accounts.admin_scoping import AllianceScopedAdmin
 
-from .models import Alliance, LocalAuthority, Phase, School, Trust
+from .models import Alliance, LocalAuthority, Phase, School, SchoolChange, Trust
+from .services import school_changes_acknowledge
 
 
 @admin.register(LocalAuthority)
@@ -88,3 +89,73 @@ class SchoolAdmin(admin.ModelAdmin):
         if search_term.strip().isdigit():
             return queryset.search(search_term), False
         return super().get_search_results(request, queryset, search_term)
+
+
+class AcknowledgedFilter(admin.SimpleListFilter):
+    title = "acknowledged"
+    parameter_name = "acknowledged"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Waiting"), ("yes", "Acknowledged")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.waiting()
+        if self.value() == "yes":
+            return queryset.filter(acknowledged_at__isnull=False)
+        return queryset
+
+
+@admin.register(SchoolChange)
+class SchoolChangeAdmin(AllianceScopedAdmin):
+    """What register imports changed about the schools an alliance works with.
+
+    Written by the import only; a coordinator reads them and marks them acknowledged.
+    """
+
+    list_display = [
+        "school",
+        "description",
+        "open_requests",
+        "leaders",
+        "alliance",
+        "created_at",
+        "acknowledged",
+    ]
+    list_filter = [AcknowledgedFilter, "closed", "alliance"]
+    list_select_related = ["school", "alliance", "previous_local_authority", "local_authority"]
+    search_fields = ["=school__urn", "school__name"]
+    fields = [
+        "school",
+        "alliance",
+        "description",
+        "open_requests",
+        "leaders",
+        "created_at",
+        "acknowledged_at",
+        "acknowledged_by",
+    ]
+    readonly_fields = fields
+    actions = ["acknowledge"]
+    # The record of what the register changed stays.
+    deletable = False
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="what changed")
+    def description(self, obj):
+        return obj.description
+
+    @admin.display(description="acknowledged", boolean=True, ordering="acknowledged_at")
+    def acknowledged(self, obj):
+        return obj.acknowledged_at is not None
+
+    @admin.action(
+        description="Mark the selected school changes as acknowledged", permissions=["change"]
+    )
+    def acknowledge(self, request, queryset):
+        count = school_changes_acknowledge(changes=queryset, user=request.user)
+        self.message_user(
+            request, f"{count} school change{'' if count == 1 else 's'} acknowledged."
+        )

@@ -1,20 +1,26 @@
 """Load the national schools register (GIAS) CSV into LocalAuthority, Trust and School.
 
-The whole file is read and checked before anything is written, then every
-write happens in one transaction: a bad row is skipped and reported, never
-half-saved, and a database failure leaves the database as it was.
+The importer refuses what it cannot read correctly: a file whose encoding is
+in doubt, a header naming a column twice, a URN on two rows, a cell or a line
+too long to be the register (see `reading`). A refusal is a RegisterFileError
+with a sentence saying why, and it changes nothing: the whole import is one
+transaction. A bad row is skipped and reported, never half-saved.
 
-The register is about 50,000 rows and re-imported often, so the importer works
-in bulk: it loads what the database holds once (as plain values, not model
-instances), compares each row with it, and writes only the schools that are
-new or differ. Re-importing an unchanged file issues no INSERT or UPDATE at
-all, so `imported_at` and `updated_at` keep meaning "when this school last
-changed".
+The register is about 50,000 rows and re-imported often, so the importer
+streams: it reads BATCH_SIZE rows, compares them with what the database holds
+for those URNs (as plain values, not model instances), writes only the schools
+that are new or differ, and moves on. Its memory does not grow with the file
+but for 8 bytes a row, to find a URN on two rows. Re-importing an unchanged
+file issues no INSERT or UPDATE at all, so `imported_at` and `updated_at` keep
+meaning "when this school last changed".
+
+A school that closes or moves local authority is flagged for the alliances with
+open requests or leaders there (`services.school_changes_record`).
 """
 
-import codecs
-import csv
+import array
 import datetime
+import itertools
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -26,20 +32,20 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from . import gias
+from . import gias, reading
 from .models import LocalAuthority, Phase, School, Trust
+from .reading import RegisterFileError
+from .services import RegisterChange, school_changes_record
 from .signals import register_imported
 
-#: Schools written per INSERT statement.
-BATCH_SIZE = 1000
+__all__ = ["ImportResult", "RegisterFileError", "RowError", "import_register"]
+
+#: Rows read, compared and written at a time.
+BATCH_SIZE = 2000
 
 _SMALL_INT_MAX = 32767
 _INT_MAX = 2147483647
 _DATE = re.compile(r"(\d{1,2})[-/](\d{1,2})[-/](\d{4})")
-
-
-class RegisterFileError(Exception):
-    """The file as a whole cannot be imported (missing, unreadable, wrong header)."""
 
 
 class RowError(ValueError):
@@ -58,6 +64,8 @@ class ImportResult:
     local_authorities_renamed: int = 0
     trusts_created: int = 0
     trusts_renamed: int = 0
+    #: Schools that closed or moved local authority, flagged for their alliances.
+    schools_flagged: int = 0
 
     @property
     def skipped(self) -> int:
@@ -83,158 +91,98 @@ def import_register(
 ) -> ImportResult:
     """Import the register file at `path` and say what changed.
 
-    Raises RegisterFileError, before writing anything, when the file is
-    missing, is not text in a known encoding, or lacks the URN or
-    EstablishmentName column. With `progress`, tqdm bars are drawn on
-    `progress_file` (stderr by default).
+    Raises RegisterFileError, having changed nothing, when the file cannot be
+    read correctly (see the module's docstring). With `progress`, tqdm bars are
+    drawn on `progress_file` (stderr by default).
     """
     path = Path(path)
-    encoding, line_count = inspect_file(path)
+    scanned = reading.scan(path)
     bar = _progress_factory(progress, progress_file)
-    with path.open(encoding=encoding, newline="") as stream:
-        register = read_register(stream, bar(total=max(line_count - 1, 0), desc="Reading"))
-    result = ImportResult(skipped_rows=register.skipped)
-    with transaction.atomic():
-        la_ids = _upsert_codes(LocalAuthority, register.authorities, result, "local_authorities")
-        trust_ids = _upsert_codes(Trust, register.trusts, result, "trusts")
-        _save_schools(register, la_ids, trust_ids, result, bar)
+    reading_bar = bar(total=max(scanned.lines - 1, 0), desc="Reading")
+    writing_bar = bar(total=None, desc="Writing")
+    result = ImportResult()
+    try:
+        with (
+            transaction.atomic(),
+            reading.records(path, scanned.encoding, reading_bar.update) as (header, records),
+        ):
+            columns = {name: i for i, name in enumerate(header) if name in _WANTED_COLUMNS}
+            fields = [name for name, sources in FIELD_SOURCES.items() if sources & columns.keys()]
+            writer = _Writer(fields, result, writing_bar)
+            urns = _UrnLedger()
+            for batch in _batches(_rows(records, header, columns, result)):
+                for line, values in batch:
+                    urns.add(values["urn"], line)
+                writer.save(batch)
+            urns.refuse_repeats()
+    finally:
+        reading_bar.close()
+        writing_bar.close()
     if result.changed:
         register_imported.send(sender=import_register, result=result)
     return result
 
 
-# --- Reading the file ----------------------------------------------------------
-
-
-def inspect_file(path: Path) -> tuple[str, int]:
-    """Return the file's encoding and its number of lines, reading it once.
-
-    The register is published in Windows-1252, but a file re-saved by a person
-    is often UTF-8, with or without a byte-order mark. Valid UTF-8 is almost
-    never valid-looking Windows-1252 by accident, so: a BOM means utf-8-sig,
-    else the file is UTF-8 if it all decodes strictly, else Windows-1252.
-    """
-    if not path.is_file():
-        raise RegisterFileError(f"No such file: {path}")
-    utf8 = codecs.getincrementaldecoder("utf-8")()
-    cp1252 = codecs.getincrementaldecoder("cp1252")()
-    is_utf8 = is_cp1252 = True
-    lines = 0
-    with path.open("rb") as raw:
-        bom = raw.read(len(codecs.BOM_UTF8))
-        if bom == codecs.BOM_UTF8:
-            return "utf-8-sig", _count_lines(raw, bom)
-        raw.seek(0)
-        for chunk in iter(lambda: raw.read(1 << 20), b""):
-            lines += chunk.count(b"\n")
-            is_utf8 = is_utf8 and _decodes(utf8, chunk)
-            is_cp1252 = is_cp1252 and _decodes(cp1252, chunk)
-    if is_utf8 and _decodes(utf8, b"", final=True):
-        return "utf-8", lines
-    if is_cp1252:
-        return "cp1252", lines
-    raise RegisterFileError(f"{path} is neither UTF-8 nor Windows-1252 text.")
-
-
-def _decodes(decoder: codecs.IncrementalDecoder, chunk: bytes, *, final: bool = False) -> bool:
-    try:
-        decoder.decode(chunk, final)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _count_lines(raw, already_read: bytes) -> int:
-    return already_read.count(b"\n") + sum(
-        chunk.count(b"\n") for chunk in iter(lambda: raw.read(1 << 20), b"")
-    )
-
-
-@dataclass
-class Register:
-    """The checked contents of a file, ready to compare with the database.
-
-    `schools` maps URN to (line number, School field values by attname); the
-    foreign keys hold register codes until the codes are resolved to ids.
-    `fields` are the School attnames the file's columns can fill.
-    """
-
-    fields: list[str]
-    schools: dict[int, tuple[int, dict]]
-    skipped: list[tuple[int, str]]
-    authorities: dict[int, str]
-    trusts: dict[int, str]
-
-
-def read_register(stream: TextIO, bar=None) -> Register:
-    """Parse and check every row of an open register file."""
-    reader = csv.reader(stream)
-    header = [name.strip() for name in next(reader, [])]
-    _check_header(header)
-    columns = {name: i for i, name in enumerate(header) if name in _WANTED_COLUMNS}
-    fields = [name for name, sources in FIELD_SOURCES.items() if sources & columns.keys()]
-    register = Register(fields, {}, [], {}, {})
-    for line, cells in _records(reader, bar):
+def _rows(records, header, columns, result) -> Iterator[tuple[int, dict]]:
+    """(line, School field values) for each good row; bad ones go to `result.skipped_rows`."""
+    for line, cells in records:
         try:
-            values = parse_row(cells, header, columns)
-            _check_unique(values["urn"], register.schools)
+            yield line, parse_row(cells, header, columns)
         except RowError as error:
-            register.skipped.append((line, str(error)))
-            continue
-        _collect_codes(values, register)
-        register.schools[values["urn"]] = (line, values)
-    if bar is not None:
-        bar.close()
-    return register
+            result.skipped_rows.append((line, str(error)))
 
 
-def _check_header(header: list[str]) -> None:
-    missing = [name for name in (gias.URN, gias.NAME) if name not in header]
-    if missing:
-        found = ", ".join(header[:5]) or "nothing"
+def _batches(rows: Iterator) -> Iterator[list]:
+    """Lists of BATCH_SIZE rows (itertools.batched, from Python 3.12)."""
+    while batch := list(itertools.islice(rows, BATCH_SIZE)):
+        yield batch
+
+
+class _UrnLedger:
+    """Each row's URN and line, in 8 bytes a row, to find a URN on two rows.
+
+    The register has one row per URN. Two rows with one URN mean the file was
+    joined or edited by hand, and nothing in it says which row is right, so the
+    whole file is refused, naming both lines, rather than keeping one quietly.
+    The rows are kept in buckets by URN, so sorting one at a time at the end
+    needs little memory.
+    """
+
+    _BUCKETS = 256
+    _LINE_BITS = 32
+
+    def __init__(self):
+        self._buckets = [array.array("Q") for _ in range(self._BUCKETS)]
+
+    def add(self, urn: int, line: int) -> None:
+        self._buckets[urn % self._BUCKETS].append(urn << self._LINE_BITS | line)
+
+    def repeats(self) -> list[tuple[int, list[int]]]:
+        """(URN, its lines) for each URN on more than one row, in file order."""
+        found = []
+        mask = (1 << self._LINE_BITS) - 1
+        for bucket in self._buckets:
+            for urn, entries in itertools.groupby(sorted(bucket), lambda e: e >> self._LINE_BITS):
+                lines = [entry & mask for entry in entries]
+                if len(lines) > 1:
+                    found.append((urn, lines))
+        return sorted(found, key=lambda repeat: repeat[1])
+
+    def refuse_repeats(self) -> None:
+        repeats = self.repeats()
+        if not repeats:
+            return
+        named = [
+            f"URN {urn} is on lines {reading.and_list([str(n) for n in lines])}"
+            for urn, lines in repeats[: reading.LINES_NAMED]
+        ]
+        more = len(repeats) - len(named)
         raise RegisterFileError(
-            f"This is not a register file: its header has no {' or '.join(missing)} column "
-            f"(it starts with {found})."
+            f"{len(repeats):,} URN{'s appear' if len(repeats) > 1 else ' appears'} on more "
+            f"than one row: {'; '.join(named)}{f'; and {more:,} more' if more else ''}. "
+            "The register lists each school once, so the file was joined or edited and "
+            "we cannot tell which row is right: nothing was imported."
         )
-
-
-def _records(reader, bar) -> Iterator[tuple[int, list[str]]]:
-    """Yield (first line number, cells) for each non-blank record.
-
-    A quoted cell may span lines, so a record's own line number is one past
-    where the previous record ended, not `reader.line_num`.
-    """
-    last_line = reader.line_num
-    for cells in reader:
-        line = last_line + 1
-        if bar is not None:
-            bar.update(reader.line_num - last_line)
-        last_line = reader.line_num
-        if any(cells):
-            yield line, cells
-
-
-def _check_unique(urn: int, seen: dict[int, tuple[int, dict]]) -> None:
-    if urn in seen:
-        raise RowError(f"URN {urn} already appears on line {seen[urn][0]}")
-
-
-def _collect_codes(values: dict, register: Register) -> None:
-    """Note each LA and trust code with its name, for upserting before the schools.
-
-    A school's row may leave the name blank; that never hides a name given
-    for the same code on another row.
-    """
-    for name, names in (
-        ("local_authority_id", register.authorities),
-        ("trust_id", register.trusts),
-    ):
-        code_and_name = values.get(name)
-        if code_and_name is not None:
-            code, label = code_and_name
-            values[name] = code
-            if label or code not in names:
-                names[code] = label
 
 
 # --- Parsing one row -------------------------------------------------------------
@@ -443,51 +391,150 @@ _WANTED_COLUMNS = frozenset(gias.COLUMNS)
 # --- Writing -------------------------------------------------------------------
 
 
-def _upsert_codes(model, names: dict[int, str], result: ImportResult, counter: str) -> dict:
-    """Create or rename LocalAuthority or Trust rows by register code; return code -> id.
+class _Codes:
+    """Local authorities or trusts by register code: created or renamed as rows name them.
 
-    A blank name in the file never overwrites a name we already have.
+    A blank name in the file never overwrites a name we already have, nor one
+    given for the same code on another row.
     """
-    existing = dict(model.objects.values_list("code", "name"))
-    new = [model(code=code, name=name) for code, name in names.items() if code not in existing]
-    renamed = [
-        code for code, name in names.items() if code in existing and name and name != existing[code]
-    ]
-    model.objects.bulk_create(new, batch_size=BATCH_SIZE)
-    for code in renamed:
-        model.objects.filter(code=code).update(name=names[code])
-    setattr(result, f"{counter}_created", len(new))
-    setattr(result, f"{counter}_renamed", len(renamed))
-    return dict(model.objects.values_list("code", "id"))
 
+    def __init__(self, model, result: ImportResult, counter: str):
+        self.model, self.result, self.counter = model, result, counter
+        self.known = {
+            code: [pk, name] for pk, code, name in model.objects.values_list("pk", "code", "name")
+        }
+        self.created, self.renamed = set(), set()
 
-def _save_schools(register: Register, la_ids: dict, trust_ids: dict, result, bar) -> None:
-    """Compare each row with the database and write the new and changed schools."""
-    phase_ids = _phase_ids()
-    fields = register.fields
-    existing = {
-        row[0]: row[1:] for row in School.objects.values_list("urn", *fields[1:]).iterator(2000)
-    }
-    resolve = {"phase_id": phase_ids, "local_authority_id": la_ids, "trust_id": trust_ids}
-    new, changed = [], []
-    for urn, (_, values) in register.schools.items():
-        for name, ids in resolve.items():
+    def resolve(self, rows: Iterable[dict], name: str) -> None:
+        """Replace (code, name) in each row's `name` field by the row's id, upserting first."""
+        names = {}
+        for values in rows:
+            code_and_name = values.get(name)
+            if code_and_name is not None:
+                code, label = code_and_name
+                if label or code not in names:
+                    names[code] = label
+        new = [
+            self.model(code=code, name=label)
+            for code, label in names.items()
+            if code not in self.known
+        ]
+        if new:
+            self.model.objects.bulk_create(new)
+            created = self.model.objects.filter(code__in=[obj.code for obj in new])
+            for pk, code, label in created.values_list("pk", "code", "name"):
+                self.known[code] = [pk, label]
+                self.created.add(code)
+        for code, label in names.items():
+            pk, current = self.known[code]
+            if label and label != current:
+                self.model.objects.filter(pk=pk).update(name=label)
+                self.known[code][1] = label
+                if code not in self.created:
+                    self.renamed.add(code)
+        setattr(self.result, f"{self.counter}_created", len(self.created))
+        setattr(self.result, f"{self.counter}_renamed", len(self.renamed))
+        for values in rows:
             if values.get(name) is not None:
-                values[name] = ids[values[name]]
-        current = existing.get(urn)
-        if current is None:
-            new.append(values)
-        elif current != tuple(values[name] for name in fields[1:]):
-            changed.append(values)
-    result.created, result.updated = len(new), len(changed)
-    result.unchanged = len(register.schools) - len(new) - len(changed)
-    now = timezone.now()
-    total = len(new) + len(changed)
-    progress = bar(total=total, desc="Writing") if total else None
-    _write(new, fields, now, progress, update=False)
-    _write(changed, fields, now, progress, update=True)
-    if progress is not None:
-        progress.close()
+                values[name] = self.known[values[name][0]][0]
+
+
+class _Writer:
+    """Compares each batch of rows with the database and writes the new and changed schools."""
+
+    def __init__(self, fields: list[str], result: ImportResult, progress):
+        self.fields, self.result, self.progress = fields, result, progress
+        self.compared = fields[1:]  # every field but the URN
+        self.phase_ids = _phase_ids()
+        self.authorities = _Codes(LocalAuthority, result, "local_authorities")
+        self.trusts = _Codes(Trust, result, "trusts")
+        self.now = timezone.now()
+
+    def save(self, batch: Iterable[tuple[int, dict]]) -> None:
+        # The same URN twice in a batch would fail the upsert: the later row stands in
+        # until the URN ledger refuses the file.
+        rows = {values["urn"]: values for _, values in batch}
+        self.authorities.resolve(rows.values(), "local_authority_id")
+        self.trusts.resolve(rows.values(), "trust_id")
+        for values in rows.values():
+            if values.get("phase_id") is not None:
+                values["phase_id"] = self.phase_ids[values["phase_id"]]
+        existing = {
+            urn: (pk, current)
+            for urn, pk, *current in _schools_with(rows).values_list("urn", "pk", *self.compared)
+            if urn in rows
+        }
+        new, changed, register_changes = [], [], []
+        for urn, values in rows.items():
+            if urn not in existing:
+                new.append(values)
+                continue
+            pk, current = existing[urn]
+            if current != [values[name] for name in self.compared]:
+                changed.append(values)
+                before = dict(zip(self.compared, current, strict=True))
+                register_change = _register_change(pk, before, values)
+                if register_change is not None:
+                    register_changes.append(register_change)
+        self.result.created += len(new)
+        self.result.updated += len(changed)
+        self.result.unchanged += len(rows) - len(new) - len(changed)
+        self._write(new, update=False)
+        self._write(changed, update=True)
+        self.result.schools_flagged += school_changes_record(changes=register_changes)
+
+    def _write(self, rows: list[dict], *, update: bool) -> None:
+        """Insert, or upsert by URN, `rows`, stamping imported_at.
+
+        bulk_create fills created_at and updated_at itself (auto_now_add and
+        auto_now run, unlike in bulk_update); an upsert keeps the row's created_at
+        and takes the new updated_at. Only the file's own fields are updated:
+        columns the file lacks are left as they are.
+        """
+        if not rows:
+            return
+        options = {}
+        if update:
+            options = {
+                "update_conflicts": True,
+                "unique_fields": ["urn"],
+                "update_fields": [*_field_names(self.compared), "imported_at", "updated_at"],
+            }
+        School.objects.bulk_create(
+            [School(**values, imported_at=self.now) for values in rows], **options
+        )
+        self.progress.update(len(rows))
+
+
+def _schools_with(urns: dict[int, dict]):
+    """The schools whose URNs are among `urns`, and perhaps a few more.
+
+    The register is published in URN order, so a batch's URNs are usually a
+    narrow range: asking for the range is cheaper than for 2,000 values.
+    """
+    low, high = min(urns), max(urns)
+    if high - low < 8 * len(urns):
+        return School.objects.filter(urn__range=(low, high))
+    return School.objects.filter(urn__in=urns)
+
+
+def _register_change(pk: int, before: dict, after: dict) -> RegisterChange | None:
+    """What coordinators should hear of: the school closed, or moved local authority."""
+    closed = (
+        "status" in before
+        and after["status"] == School.Status.CLOSED
+        and before["status"] != School.Status.CLOSED
+    )
+    previous, now = before.get("local_authority_id"), after.get("local_authority_id")
+    moved = previous is not None and now is not None and previous != now
+    if not (closed or moved):
+        return None
+    return RegisterChange(
+        school_id=pk,
+        closed=closed,
+        previous_local_authority_id=previous if moved else None,
+        local_authority_id=now if moved else None,
+    )
 
 
 def _phase_ids() -> dict[str, int]:
@@ -500,31 +547,6 @@ def _phase_ids() -> dict[str, int]:
     return ids
 
 
-def _write(rows: list[dict], fields: list[str], now, progress, *, update: bool) -> None:
-    """Insert, or upsert by URN, `rows` in batches, stamping imported_at.
-
-    bulk_create fills created_at and updated_at itself (auto_now_add and
-    auto_now run, unlike in bulk_update); an upsert keeps the row's created_at
-    and takes the new updated_at. Only the file's own fields are updated:
-    columns the file lacks are left as they are.
-    """
-    options = {}
-    if update:
-        options = {
-            "update_conflicts": True,
-            "unique_fields": ["urn"],
-            "update_fields": [*_field_names(fields[1:]), "imported_at", "updated_at"],
-        }
-    for start in range(0, len(rows), BATCH_SIZE):
-        batch = rows[start : start + BATCH_SIZE]
-        School.objects.bulk_create(
-            [School(**values, imported_at=now) for values in batch],
-            **options,
-        )
-        if progress is not None:
-            progress.update(len(batch))
-
-
 def _field_names(attnames: Iterable[str]) -> list[str]:
     """bulk_create's update_fields wants field names (phase), not attnames (phase_id)."""
     return [name.removesuffix("_id") for name in attnames]
@@ -533,7 +555,7 @@ def _field_names(attnames: Iterable[str]) -> list[str]:
 def _progress_factory(enabled: bool, file: TextIO | None):
     """A tqdm constructor drawing on `file`, or doing nothing when progress is off."""
 
-    def bar(*, total: int, desc: str):
+    def bar(*, total: int | None, desc: str):
         return tqdm(
             total=total,
             desc=desc,

@@ -2,6 +2,7 @@
 
 import math
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -200,3 +201,81 @@ class School(TimestampedModel):
         if None in (self.easting, self.northing, other.easting, other.northing):
             return None
         return math.hypot(self.easting - other.easting, self.northing - other.northing) / 1000
+
+
+class SchoolChangeQuerySet(models.QuerySet):
+    def waiting(self):
+        return self.filter(acknowledged_at__isnull=True)
+
+
+class SchoolChange(TimestampedModel):
+    """A school an alliance works with closed or moved local authority in a register import.
+
+    The import writes one for each alliance with open support requests at the
+    school or leaders working there, with how many of each it had; the
+    alliance's coordinators see it in the admin and acknowledge it once they
+    have dealt with it (a closed school's requests may need a new school, a
+    move may take them outside the alliance's area).
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="changes")
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="school_changes")
+    closed = models.BooleanField(
+        default=False, help_text="The register now lists the school as closed."
+    )
+    previous_local_authority = models.ForeignKey(
+        LocalAuthority, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    local_authority = models.ForeignKey(
+        LocalAuthority,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The school's new local authority, when it moved.",
+    )
+    open_requests = models.PositiveIntegerField(
+        default=0, help_text="The alliance's open support requests from the school, then."
+    )
+    leaders = models.PositiveIntegerField(
+        default=0, help_text="The alliance's leaders working at the school, then."
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = SchoolChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed=True) | Q(local_authority__isnull=False),
+                name="school_change_says_what_changed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["alliance", "acknowledged_at"], name="school_change_waiting_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.school}: {self.description}"
+
+    @property
+    def moved(self):
+        return self.local_authority_id is not None
+
+    @property
+    def description(self):
+        """'Closed', 'Moved from Camden (202) to Cumbria (909)' or both."""
+        parts = ["Closed"] if self.closed else []
+        if self.moved:
+            before = self.previous_local_authority or "no local authority"
+            parts.append(f"moved from {before} to {self.local_authority}")
+        text = "; ".join(parts)
+        return text[:1].upper() + text[1:]

@@ -27,6 +27,9 @@ def world():
     OutboundEmail.objects.create(to="head@example.org", subject="Hello", body_text="Hi.")
     enqueue_a_task()
     Submission.objects.create(kind="support-request", key="k" * 43, object_id=deployment.request.pk)
+    factories.SchoolChangeFactory(
+        school=deployment.request.school, alliance=deployment.request.alliance
+    )
     LeaderApplication.objects.create(
         full_name="Amira Khan",
         email="amira@example.org",

@@ -44,6 +44,9 @@ def build_deployments(n):
         Submission.objects.create(
             kind="support-request", key=new_key(), object_id=deployment.request.pk
         )
+        factories.SchoolChangeFactory(
+            school=deployment.request.school, alliance=deployment.request.alliance
+        )
         LeaderApplication.objects.create(
             full_name="Amira Khan",
             email="amira@example.org",

@@ -23,7 +23,7 @@ from alliance_portal.accounts.models import User
 from alliance_portal.notifications.models import OutboundEmail
 from alliance_portal.pages.models import Submission
 from alliance_portal.pages.submissions import new_key
-from alliance_portal.schools.models import Alliance
+from alliance_portal.schools.models import Alliance, SchoolChange
 from deployments.models import Deployment
 from leaders.models import DeclaredConflict, Designation, Leader, LeaderApplication
 from requests.models import ReferenceSequence, RequestEvent, SupportRequest
@@ -46,6 +46,7 @@ class Side:
     deployment: Deployment
     conflict: DeclaredConflict
     application: LeaderApplication
+    school_change: SchoolChange
 
 
 def build_side(alliance_name, person, group):
@@ -76,6 +77,7 @@ def build_side(alliance_name, person, group):
             designation_sought="LLE",
             statement="I would bring ten years of leadership.",
         ),
+        school_change=factories.SchoolChangeFactory(school=request.school, alliance=alliance),
     )
 
 
@@ -129,6 +131,7 @@ SCOPED = {
     Designation: (lambda side: side.designation, lambda obj: obj.leader.full_name),
     Leader: (lambda side: side.leader, lambda obj: obj.full_name),
     DeclaredConflict: (lambda side: side.conflict, lambda obj: obj.leader.full_name),
+    SchoolChange: (lambda side: side.school_change, lambda obj: obj.school.name),
 }
 SHARED = set(scoping.SHARED_MODELS)
 SUPERUSER_ONLY = set(scoping.SUPERUSER_MODELS)

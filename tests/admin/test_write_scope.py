@@ -27,7 +27,14 @@ from alliance_portal.accounts.groups import ensure_coordinator_group
 from alliance_portal.accounts.models import User
 from alliance_portal.notifications.models import OutboundEmail
 from alliance_portal.pages.models import RolePage, Submission
-from alliance_portal.schools.models import Alliance, LocalAuthority, Phase, School, Trust
+from alliance_portal.schools.models import (
+    Alliance,
+    LocalAuthority,
+    Phase,
+    School,
+    SchoolChange,
+    Trust,
+)
 from deployments.models import Deployment, Objective
 from leaders.models import AreaOfExpertise, DeclaredConflict, Designation, Leader, LeaderApplication
 from requests.models import ReferenceSequence, RequestEvent, SupportRequest
@@ -57,6 +64,7 @@ class World:
     email: OutboundEmail
     waiting_for_a: Designation
     refused_by_a: Designation
+    school_change_a: SchoolChange
 
 
 @pytest.fixture
@@ -107,6 +115,7 @@ def world():
         refused_by_a=factories.DesignationFactory(
             leader=leader_a, alliance=b, kind="LSG", status="refused"
         ),
+        school_change_a=factories.SchoolChangeFactory(school=request_a.school, alliance=a),
     )
 
 
@@ -438,6 +447,18 @@ WRITES = {
         ("a school added", add_page(School, urn=999999, name="Mine")),
         ("a school changed", change_first(School, name="Mine")),
         ("a school deleted", delete_first(School)),
+    ],
+    SchoolChange: [
+        (
+            "A's school change acknowledged",
+            lambda w, c, su: c.post(
+                url(SchoolChange, "changelist"),
+                {"action": "acknowledge", "_selected_action": [w.school_change_a.pk]},
+            ),
+        ),
+        ("A's school change changed", change_post(SchoolChange, "school_change_a", leaders="9")),
+        ("a school change added", add_page(SchoolChange, school="1", alliance="1")),
+        ("A's school change deleted", delete_post(SchoolChange, "school_change_a")),
     ],
     LocalAuthority: [
         ("a local authority added", add_page(LocalAuthority, code=1, name="Mine")),

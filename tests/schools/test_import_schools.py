@@ -6,6 +6,7 @@ said otherwise), and runs the command as an operator would.
 """
 
 import datetime
+import tracemalloc
 from io import StringIO
 
 import pytest
@@ -15,8 +16,8 @@ from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from alliance_portal.demo import register_file
-from alliance_portal.schools import gias, importer
-from alliance_portal.schools.models import LocalAuthority, Phase, School, Trust
+from alliance_portal.schools import gias, importer, reading
+from alliance_portal.schools.models import LocalAuthority, Phase, School, SchoolChange, Trust
 from alliance_portal.schools.signals import register_imported
 from tests.factories import LocalAuthorityFactory, SchoolFactory, TrustFactory
 
@@ -421,13 +422,6 @@ def test_it_skips_a_row_with_a_name_too_long_for_the_database(tmp_path):
     assert_skipped(out, err, "EstablishmentName is longer than 255 characters")
 
 
-def test_it_skips_the_second_row_with_the_same_urn(tmp_path):
-    out, err = import_with_bad_row(tmp_path, {gias.URN: "100001", gias.NAME: "Again"})
-
-    assert_skipped(out, err, "URN 100001 already appears on line 2")
-    assert School.objects.get(urn=100001).name == "School 100001"
-
-
 def test_a_skipped_row_does_not_change_the_school_already_saved(tmp_path):
     SchoolFactory(urn=100002, name="Kept as it was", pupil_count=10)
 
@@ -469,7 +463,8 @@ def test_a_database_failure_part_way_leaves_nothing_written(tmp_path, monkeypatc
 
     monkeypatch.setattr(QuerySet, "bulk_create", fail_on_second_school_batch)
 
-    with pytest.raises(DatabaseError):
+    refused = "The database failed during the import, so nothing was changed: connection lost"
+    with pytest.raises(CommandError, match=refused):
         run(path)
 
     assert school_batches == [2, 2]
@@ -561,3 +556,230 @@ def test_write_register_csv_writes_a_wide_shuffled_header(tmp_path):
     assert len(header) == len(gias.COLUMNS) + len(register_file.EXTRA_COLUMNS) > 120
     assert set(gias.COLUMNS) <= set(header)
     assert header[: len(gias.COLUMNS)] != list(gias.COLUMNS)
+
+
+# --- Refusing what cannot be read correctly -------------------------------------------
+#
+# Each of these files was once imported wrongly or crashed the command. A refused
+# file is a CommandError with a sentence (exit status 1, no traceback) and it
+# changes no row, even when the reason is found after some rows were written.
+
+
+def register_tables():
+    return [
+        list(model.objects.order_by("pk").values())
+        for model in (School, LocalAuthority, Trust, SchoolChange)
+    ]
+
+
+def assert_refused(path, message):
+    """The import of `path` fails with `message` (a regular expression) and changes nothing."""
+    SchoolFactory(urn=100002, name="Already here", pupil_count=10)
+    before = register_tables()
+
+    with pytest.raises(CommandError, match=message) as refused:
+        run(path)
+
+    assert register_tables() == before
+    return str(refused.value)
+
+
+def utf_8_rows(count=5):
+    return [register_row(100001 + n, {gias.NAME: f"St Mary’s {n}"}) for n in range(count)]
+
+
+def test_a_utf_8_file_with_one_stray_byte_is_refused_naming_the_line(tmp_path):
+    path = write(tmp_path, utf_8_rows(), encoding="utf-8", seed=None)
+    lines = path.read_bytes().split(b"\n")
+    lines[4] = lines[4].replace(b"Camden", b"Cam\xe9den", 1)  # Windows-1252 for é
+    path.write_bytes(b"\n".join(lines))
+
+    message = assert_refused(path, "mixes two encodings")
+
+    assert message.startswith(
+        "The file mixes two encodings: line 2 is UTF-8, but line 5 has bytes that are not UTF-8."
+    )
+
+
+def test_a_file_mixing_encodings_names_every_bad_line_up_to_ten(tmp_path):
+    path = write(tmp_path, utf_8_rows(15), encoding="utf-8", seed=None)
+    lines = path.read_bytes().split(b"\n")
+    for n in range(2, 15):
+        lines[n] = lines[n].replace("’".encode(), b"\x92")  # Windows-1252 for ’
+    path.write_bytes(b"\n".join(lines))
+
+    message = assert_refused(path, "mixes two encodings")
+
+    assert "lines 3, 4, 5, 6, 7, 8, 9, 10, 11 and 12 and 3 more have bytes" in message
+
+
+def test_a_file_with_a_byte_order_mark_and_a_bad_byte_is_refused_with_a_sentence(tmp_path):
+    path = write(tmp_path, utf_8_rows(), encoding="utf-8-sig", seed=None)
+    path.write_bytes(path.read_bytes().replace(b"London", b"L\xf6ndon", 1))
+
+    message = assert_refused(path, "byte-order mark")
+
+    assert message == (
+        "The file starts with a UTF-8 byte-order mark, but line 2 has bytes that are not "
+        "UTF-8, so we cannot tell what those characters were. Save the file as UTF-8 again "
+        "and re-import it."
+    )
+
+
+def test_it_decides_the_encoding_across_chunk_boundaries(tmp_path, monkeypatch):
+    """Every multi-byte character is split between two chunks somewhere in the file."""
+    monkeypatch.setattr(reading, "CHUNK_SIZE", 7)
+    row = register_row(100001, {gias.NAME: "Zoë’s Église €"})
+    path = write(tmp_path, [row], encoding="utf-8")
+
+    run(path)
+
+    assert School.objects.get().name == "Zoë’s Église €"
+
+
+def test_a_header_naming_a_column_twice_is_refused(tmp_path):
+    path = write(tmp_path, [register_row(100001), register_row(100002)], extra_columns=["URN"])
+
+    message = assert_refused(path, "names a column more than once")
+
+    assert message.startswith("The header names a column more than once (URN in columns ")
+
+
+def test_a_urn_on_two_rows_is_refused_naming_both_lines(tmp_path):
+    rows = [register_row(100001), register_row(100002, {gias.NAME: "New name"})]
+    rows += [register_row(100003), register_row(100002, {gias.NAME: "Other name"})]
+    path = write(tmp_path, rows)
+
+    message = assert_refused(path, "URN 100002 is on lines 3 and 5")
+
+    assert message == (
+        "1 URN appears on more than one row: URN 100002 is on lines 3 and 5. The register "
+        "lists each school once, so the file was joined or edited and we cannot tell which "
+        "row is right: nothing was imported."
+    )
+
+
+def test_a_urn_repeated_in_a_later_batch_undoes_the_batches_already_written(tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    rows = [register_row(100001 + n) for n in range(5)] + [register_row(100001)]
+    path = write(tmp_path, rows)
+
+    assert_refused(path, "URN 100001 is on lines 2 and 7")
+
+
+def test_a_cell_longer_than_the_limit_is_refused_with_its_line(tmp_path):
+    long_street = "x" * (reading.MAX_CELL_LENGTH + 1)
+    rows = [register_row(100001), register_row(100003, {gias.STREET: long_street})]
+    path = write(tmp_path, rows)
+
+    message = assert_refused(path, "cell on line 3 is longer than 4,096 characters")
+
+    assert message == (
+        "A cell on line 3 is longer than 4,096 characters, far more than any register cell: "
+        "the file is damaged or is not the register."
+    )
+
+
+def test_a_quote_never_closed_is_refused_naming_where_its_record_starts(tmp_path):
+    rows = [register_row(100001, {gias.STREET: 'The "Old" Mill'})]
+    rows += [register_row(100003 + n) for n in range(40)]
+    path = write(tmp_path, rows, seed=None)
+    path.write_bytes(path.read_bytes().replace(b'"The ""Old"" Mill"', b'"The Old Mill', 1))
+
+    message = assert_refused(path, "the record starting on line 2")
+
+    assert "a quote that is never closed does this" in message
+
+
+def test_a_50_mb_cell_is_refused_with_a_sentence(tmp_path):
+    path = write(tmp_path, [register_row(100001)])
+    path.write_bytes(path.read_bytes().replace(b"12 Hill Road", b"x" * 50_000_000))
+
+    assert_refused(path, "longer than 65,536 characters")
+
+
+def test_a_long_line_is_refused_without_reading_it_into_memory(tmp_path, monkeypatch):
+    """A 1 GB line once needed 2 GB of memory; 64 MB of one line here uses a few MB."""
+    path = write(tmp_path, [register_row(100001)])
+    with path.open("ab") as out:
+        for _ in range(64):
+            out.write(b"y" * 1_000_000)
+        out.write(b"\r\n")
+
+    tracemalloc.start()
+    try:
+        message = assert_refused(path, "^Line 3 is longer than 65,536 characters")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert message == (
+        "Line 3 is longer than 65,536 characters, far more than any register row: the file "
+        "is damaged or is not the register."
+    )
+    assert peak < 16_000_000
+
+
+def test_the_reader_itself_stops_at_the_line_limit(tmp_path):
+    """Should the file grow between the scan and the reading, the reader still stops."""
+    path = tmp_path / "grown.csv"
+    path.write_text(f"URN,EstablishmentName\r\n1,{'z' * 100_000}\r\n", encoding="utf-8")
+
+    with (
+        pytest.raises(importer.RegisterFileError, match="^Line 2 is longer than 65,536"),
+        reading.records(path, "utf-8") as (_, records),
+    ):
+        list(records)
+
+
+def test_a_directory_is_a_command_error(tmp_path):
+    with pytest.raises(CommandError, match="No such file"):
+        run(tmp_path)
+
+
+# --- Memory ----------------------------------------------------------------------------
+
+
+def peak_memory_of_import(path):
+    tracemalloc.start()
+    try:
+        run(path, verbosity=0)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_does_not_grow_with_the_file(tmp_path, monkeypatch):
+    """It grew by 3-4 KB a row (1.5 GB for 500,000); now it streams, in batches.
+
+    What is left grows with the trusts and local authorities (a few thousand in
+    the register, however many rows) and 8 bytes a row for the URN check.
+    """
+    monkeypatch.setattr(importer, "BATCH_SIZE", 100)
+    small, large = tmp_path / "small.csv", tmp_path / "large.csv"
+    register_file.write_register_csv(small, register_file.fake_register_rows(300, seed=3))
+    register_file.write_register_csv(large, register_file.fake_register_rows(2400, seed=3))
+    run(small, verbosity=0)  # once untimed, so that first imports of modules do not count
+
+    peaks = []
+    for path in (small, large):
+        School.objects.all().delete()
+        peaks.append(peak_memory_of_import(path))
+
+    assert School.objects.count() == 2400
+    per_row = (peaks[1] - peaks[0]) / (2400 - 300)
+    assert per_row < 300, f"{per_row:.0f} bytes a row ({peaks})"
+
+
+def test_it_compares_rows_with_the_database_whatever_the_order_of_their_urns(tmp_path):
+    """URNs in order are fetched as a range, scattered ones by value: both find every school."""
+    scattered = [900001, 100001, 500001]
+    for urn in scattered:
+        SchoolFactory(urn=urn, name="Old name")
+    rows = [register_row(urn) for urn in scattered] + [register_row(100002)]
+
+    out, _ = import_rows(tmp_path, rows)
+    again, _ = import_rows(tmp_path, rows)
+
+    assert out.splitlines()[0] == "Created 1, updated 3, unchanged 0, skipped 0."
+    assert again.splitlines()[0] == "Created 0, updated 0, unchanged 4, skipped 0."

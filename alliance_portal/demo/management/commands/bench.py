@@ -40,6 +40,7 @@ from alliance_portal.demo.bench import (
     ensure_postgres_database,
     format_table,
     measure,
+    measure_process,
 )
 from alliance_portal.demo.busy_leader import busy_leader, ensure_busy_leader
 from alliance_portal.demo.faults import stalled_mail_server
@@ -77,6 +78,15 @@ def _clear_caches():
         each.clear()
 
 
+def _register_file(rows):
+    """A fake register of `rows` rows under .bench/, written once and kept."""
+    path = BENCH_DIR / f"register-{rows}.csv"
+    if not path.exists():
+        BENCH_DIR.mkdir(exist_ok=True)
+        write_register_csv(path, fake_register_rows(rows))
+    return path
+
+
 class Command(BaseCommand):
     help = "Time key operations at national scale on PostgreSQL and print a table."
 
@@ -86,6 +96,13 @@ class Command(BaseCommand):
             "--import-runs", type=int, default=3, help="Timed runs per register import."
         )
         parser.add_argument("--import-rows", type=int, default=50_000)
+        parser.add_argument(
+            "--import-memory-rows",
+            type=lambda text: [int(n) for n in text.split(",")],
+            default=[50_000, 200_000],
+            help="Register sizes whose import is run in a process of its own to report its "
+            "peak memory (comma-separated).",
+        )
         parser.add_argument(
             "--part",
             choices=["all", "import", "pages", "throughput"],
@@ -183,6 +200,7 @@ class Command(BaseCommand):
             "--json",
             f"--import-runs={options['import_runs']}",
             f"--import-rows={options['import_rows']}",
+            f"--import-memory-rows={','.join(map(str, options['import_memory_rows']))}",
         ]
         self.stderr.write(f"Timing the register import in {scratch_name}...")
         finished = subprocess.run(
@@ -194,10 +212,7 @@ class Command(BaseCommand):
 
     def bench_import(self, options):
         rows = options["import_rows"]
-        path = BENCH_DIR / f"register-{rows}.csv"
-        if not path.exists():
-            BENCH_DIR.mkdir(exist_ok=True)
-            write_register_csv(path, fake_register_rows(rows))
+        path = _register_file(rows)
 
         def empty_register():
             with connection.cursor() as cursor:
@@ -218,7 +233,34 @@ class Command(BaseCommand):
         unchanged = measure(
             f"import_schools, the same {rows:,} rows again (unchanged)", import_file, runs=runs
         )
-        return [fresh, unchanged]
+        return [fresh, unchanged, *self.bench_import_memory(options, empty_register)]
+
+    def bench_import_memory(self, options, empty_register):
+        """Peak memory of the import command in a process of its own, at each size.
+
+        `manage.py check` in the same way gives the floor: what Django itself takes.
+        """
+        manage = [sys.executable, "manage.py"]
+        results = [
+            measure_process(
+                "manage.py check, in its own process (the floor)",
+                [*manage, "check"],
+                cwd=settings.BASE_DIR,
+                env=os.environ,
+            )
+        ]
+        for rows in options["import_memory_rows"]:
+            path = _register_file(rows)
+            empty_register()
+            results.append(
+                measure_process(
+                    f"import_schools, {rows:,} rows into an empty database, in its own process",
+                    [*manage, "import_schools", str(path), "--verbosity=0"],
+                    cwd=settings.BASE_DIR,
+                    env=os.environ,
+                )
+            )
+        return results
 
     # Admin pages ---------------------------------------------------------
 

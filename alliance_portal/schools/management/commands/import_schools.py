@@ -7,6 +7,7 @@ holds the logic so it can be called and tested without a command line.
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from alliance_portal.schools.importer import ImportResult, RegisterFileError, import_register
 
@@ -15,7 +16,9 @@ class Command(BaseCommand):
     help = (
         "Import the national schools register (GIAS 'all establishment data' CSV). "
         "New schools are added and changed ones updated by URN; schools missing from "
-        "the file are left alone. Bad rows are skipped and listed with their line number."
+        "the file are left alone. Bad rows are skipped and listed with their line number. "
+        "A file that cannot be read correctly (its encoding in doubt, a column or a URN "
+        "twice, a cell or a line far too long) is refused with a reason and changes nothing."
     )
 
     def add_arguments(self, parser):
@@ -26,6 +29,10 @@ class Command(BaseCommand):
             result = import_register(path, progress=_wants_progress(verbosity))
         except RegisterFileError as error:
             raise CommandError(str(error)) from error
+        except DatabaseError as error:
+            raise CommandError(
+                f"The database failed during the import, so nothing was changed: {error}"
+            ) from error
         for line, reason in result.skipped_rows:
             self.stderr.write(f"line {line}: {reason}")
         if verbosity > 0:
@@ -44,6 +51,12 @@ class Command(BaseCommand):
         if result.trusts_created or result.trusts_renamed:
             self.stdout.write(
                 f"Trusts: {result.trusts_created} added, {result.trusts_renamed} renamed."
+            )
+        if result.schools_flagged:
+            self.stdout.write(
+                f"Flagged for coordinators: {result.schools_flagged} "
+                f"school{'s' if result.schools_flagged > 1 else ''} with open requests or "
+                "leaders that closed or moved local authority."
             )
         if not result.changed:
             self.stdout.write("Nothing changed: the database already matched the file.")
