@@ -8,6 +8,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from alliance_portal.demo import national, world
 
@@ -67,6 +68,11 @@ class Command(BaseCommand):
             self._say(line)
 
     def _national(self, options):
+        if connection.vendor == "postgresql":
+            # A build, not a page: its bulk statements may outlast the web's timeouts.
+            with connection.cursor() as cursor:
+                cursor.execute("SET statement_timeout = 0")
+                cursor.execute("SET lock_timeout = 0")
         seed = national.NATIONAL_SEED if options["seed"] is None else options["seed"]
         self._say("Building the national data set...")
         national.build_national(
