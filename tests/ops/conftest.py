@@ -3,6 +3,7 @@ import signal
 import subprocess
 
 import pytest
+from django.db import connection
 
 from alliance_portal.ops.measure_reload import (
     ROOT,
@@ -72,3 +73,11 @@ def stop(server):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+def database_url(name=None):
+    """A URL for the test run's PostgreSQL server: its test database, or the one named."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    return f"postgres://{db['USER']}{password}@{host}:{db.get('PORT') or 5432}/{name or db['NAME']}"

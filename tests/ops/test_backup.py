@@ -8,6 +8,7 @@ import psycopg2
 import pytest
 from django.db import connection
 
+from tests.ops.conftest import database_url
 from tests.test_settings import ROOT, run_manage
 
 pytestmark = [
@@ -32,24 +33,17 @@ DeclaredConflictFactory()
 """
 
 
-def url_for(name):
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    return f"postgres://{db['USER']}{password}@{host}:{db.get('PORT') or 5432}/{name}"
-
-
 @pytest.fixture
 def scratch_database():
     """An empty database of the test run's own (named after its test database), dropped after."""
     name = f"test_{connection.settings_dict['NAME'].removeprefix('test_')}_backup"
-    server = psycopg2.connect(url_for("postgres"))
+    server = psycopg2.connect(database_url("postgres"))
     server.autocommit = True
     try:
         with server.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             cursor.execute(f'CREATE DATABASE "{name}"')
-        yield url_for(name)
+        yield database_url(name)
         with server.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:

@@ -56,7 +56,7 @@ def view(request):
     return HttpResponse("sent")
 
 middleware = import_string(settings.MIDDLEWARE[0])(view)
-request = RequestFactory().get("/", HTTP_HOST="portal.example.org")
+request = RequestFactory().get("/", secure=True, HTTP_HOST="portal.example.org")
 request.user = User(pk=42, email="{EMAIL}", full_name="Jo Bloggs")
 response = middleware(request)
 print("X-Request-ID:", response.headers.get("X-Request-ID"))

@@ -24,6 +24,7 @@ from tests.factories import (
     DesignationFactory,
     SupportRequestFactory,
 )
+from tests.ops.conftest import database_url
 from tests.test_settings import ROOT, manage_env
 
 SCHEDULED = ["send_queued_email", "apply_retention", "lapse_requests", "designation_reviews"]
@@ -106,12 +107,6 @@ def test_one_jobs_lock_leaves_the_others_free(work_for_every_job):
 
     assert "already running" not in out.getvalue()
     assert Session.objects.count() == 0
-
-
-def database_url():
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.mark.postgres
