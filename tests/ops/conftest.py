@@ -22,7 +22,8 @@ PROXIED = {"Host": HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0
 @pytest.fixture(scope="module")
 def production_environment(tmp_path_factory):
     """Production settings over a migrated SQLite database of the module's own, with
-    per-process caches (the web server runs no system checks) so no Redis is touched."""
+    per-process caches (the web server runs no system checks) so no Redis is touched, and
+    the static files collected into staticfiles/."""
     database = tmp_path_factory.mktemp("production") / "db.sqlite3"
     env = manage_env(
         **{
@@ -32,8 +33,10 @@ def production_environment(tmp_path_factory):
             "PAGE_CACHE_URL": "locmemcache://pages",
         }
     )
-    result = run_manage("migrate", "--no-input", "--skip-checks", "-v", "0", **env)
-    assert result.returncode == 0, result.stderr
+    # As a deployment does: pages name their static files by the manifest's hashed names.
+    for command in ("migrate", "collectstatic"):
+        result = run_manage(command, "--no-input", "--skip-checks", "-v", "0", **env)
+        assert result.returncode == 0, result.stderr
     return env
 
 
