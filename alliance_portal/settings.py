@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, even a redirect to HTTPS, and every log line carry the request's id.
+    "alliance_portal.ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "alliance_portal.middleware.SecurityHeadersMiddleware",
@@ -295,11 +297,31 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Logs go to stderr: with DEBUG off one JSON object a line (time, level, logger, message,
+# request_id, user_id), with it on a readable line. Email addresses and private links'
+# secrets are masked in both (alliance_portal/ops/logs.py; README, "Running in production").
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "filters": {"request": {"()": "alliance_portal.ops.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "alliance_portal.ops.logs.PortalJsonFormatter"},
+        "text": {
+            "()": "alliance_portal.ops.logs.PortalTextFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request"],
+            "formatter": env.str("LOG_FORMAT", default="text" if DEBUG else "json"),
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # The portal's own loggers (alliance_portal.notifications, ...) write through the root's handler.
+    "loggers": {"alliance_portal": {"level": LOG_LEVEL}},
 }
 
 # Cache: rate-limit and sign-in counters live here, and every worker must share

@@ -10,7 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_manage(*args, **env_overrides):
+def manage_env(**env_overrides):
+    """The environment manage.py (or gunicorn) runs with: none of the tests' own settings."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -26,10 +27,14 @@ def run_manage(*args, **env_overrides):
     }
     env.update(ENV_FILE="/dev/null", DJANGO_SETTINGS_MODULE="alliance_portal.settings")
     env.update(env_overrides)
+    return env
+
+
+def run_manage(*args, **env_overrides):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=env,
+        env=manage_env(**env_overrides),
         capture_output=True,
         text=True,
         timeout=120,

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from alliance_portal.ops.scheduled import runs_alone
 from leaders.reviews import WARNING_DAYS, designation_reviews_send, reviews_by_alliance
 
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="List what is due without emailing anyone."
         )
 
+    @runs_alone
     def handle(self, *args, **options):
         if options["dry_run"]:
             groups = reviews_by_alliance(within_days=options["days"])

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from alliance_portal.ops.scheduled import runs_alone
 from requests.services import requests_lapse, requests_to_lapse
 
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=None, help="Override REQUEST_LAPSE_DAYS.")
         parser.add_argument("--dry-run", action="store_true", help="List them; close nothing.")
 
+    @runs_alone
     def handle(self, *args, **options):
         days = options["days"] if options["days"] is not None else settings.REQUEST_LAPSE_DAYS
         if options["dry_run"]:

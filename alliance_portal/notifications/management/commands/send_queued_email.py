@@ -15,6 +15,7 @@ from django.db import close_old_connections
 
 from alliance_portal.notifications import services
 from alliance_portal.notifications.models import OutboundEmail
+from alliance_portal.ops.scheduled import runs_alone
 
 
 def positive_int(value):
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             help="Emails to send over one connection before looking again (default 100).",
         )
 
+    @runs_alone
     def handle(self, *args, loop, batch_size, verbosity, **options):
         if loop is None:
             self.send_due(batch_size=batch_size, verbosity=verbosity, quiet_when_idle=False)

@@ -11,6 +11,7 @@ older than TASK_RESULTS_KEEP_DAYS, and expired sessions.
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from alliance_portal.ops.scheduled import runs_alone
 from alliance_portal.privacy.anonymise import apply_retention
 
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Say what would be anonymised; change nothing."
         )
 
+    @runs_alone
     def handle(self, *args, dry_run, **options):
         summary = apply_retention(dry_run=dry_run)
         if dry_run:
