@@ -101,7 +101,9 @@ def apply(request: HttpRequest) -> HttpResponse:
 
 
 def _confirm_application(request, pk):
-    application = LeaderApplication.objects.select_related("alliance").get(pk=pk)
+    application = LeaderApplication.objects.select_related("alliance").filter(pk=pk).first()
+    if application is None:  # sent long ago and since removed: nothing to show
+        return redirect("leaders:apply")
     request.session[APPLICATION_SENT_KEY] = {
         "email": application.email,
         "alliance": application.alliance.name,

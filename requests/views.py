@@ -202,8 +202,11 @@ def check(request):
 
 def _confirm_sent(request, pk):
     """The draft is done with; the sent page shows the request's reference and tracking link."""
-    support_request = SupportRequest.objects.get(pk=pk)
+    support_request = SupportRequest.objects.filter(pk=pk).first()
     Draft(request.session).clear()
+    if support_request is None:  # sent long ago and since removed: nothing to show
+        messages.info(request, "This request was sent already.")
+        return redirect("requests:start")
     request.session[SENT_KEY] = {
         "reference": support_request.reference,
         "token": tracking_token(support_request),

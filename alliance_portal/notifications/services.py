@@ -180,7 +180,8 @@ def _record_failures(pks, *, error, now, due_only):
                 failed += 1
     if failed:
         logger.warning(
-            "Could not reach the mail server (%s); %d emails wait for their next attempt.",
+            "Could not reach the mail server (%s); %d emails wait for their next attempt "
+            "(or are given up, after their last).",
             _error_for_log(error),
             failed,
             extra={"smtp_error": _error_for_log(error), "emails": failed},
@@ -206,16 +207,19 @@ def _close_quietly(connection):
 
 
 def is_permanent(error: Exception) -> bool:
-    """Did the server refuse for good (a 5xx reply)? A 4xx, a timeout or a drop is worth a retry.
+    """Did the server refuse this address for good? Then sending again cannot help.
 
-    When several recipients are refused, the email is given up only if every
-    refusal is permanent.
+    Only a 5xx reply to the recipient (RCPT: "550 no such mailbox", "553 bad
+    address") is about this one email. A 5xx to the sender or the message
+    ("554 sending paused", "550 relaying denied", "530 authentication
+    required") usually means the account or the configuration is wrong and
+    would refuse every email alike: those, like any 4xx, a timeout or a
+    dropped connection, are retried on the usual schedule, which gives time
+    to mend the configuration without losing the queue.
     """
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
         return bool(codes) and all(_permanent_code(code) for code in codes)
-    if isinstance(error, smtplib.SMTPResponseException):
-        return _permanent_code(error.smtp_code)
     return False
 
 
@@ -225,11 +229,12 @@ def _permanent_code(code) -> bool:
 
 def _log_failure(email, error, *, permanent):
     """One log line per failed attempt: which email and why, but not to whom (no personal data)."""
-    outcome = (
-        "refused for good; not retried"
-        if permanent or email.status == OutboundEmail.Status.FAILED
-        else f"will retry at {email.next_attempt_at:%Y-%m-%d %H:%M:%S%z}"
-    )
+    if permanent:
+        outcome = "the address was refused for good; not retried"
+    elif email.status == OutboundEmail.Status.FAILED:
+        outcome = f"given up after {email.attempts} attempts"
+    else:
+        outcome = f"will retry at {email.next_attempt_at:%Y-%m-%d %H:%M:%S%z}"
     logger.warning(
         "Email %s (%s) attempt %d failed: %s; %s.",
         email.pk,

@@ -7,7 +7,6 @@ context, so they need neither the database nor the session: they still
 render when those are what failed.
 """
 
-import logging
 import sys
 
 from django.conf import settings
@@ -15,8 +14,6 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
-
-logger = logging.getLogger(__name__)
 
 # Seconds a browser or client is asked to wait before trying again after a 503.
 RETRY_AFTER_SECONDS = 30
@@ -60,7 +57,8 @@ def page_not_found(request, exception=None):
 
 def csrf_failure(request, reason=""):
     """The form's security check failed: usually a page left open too long, or cookies off."""
-    signed_in = getattr(request, "user", None) is not None and _signed_in(request)
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
     return _page(request, "errors/403_csrf.html", status=403, was_signed_in=signed_in)
 
 
@@ -71,8 +69,7 @@ def server_error(request):
     Django calls this while it handles the exception, so `sys.exc_info()`
     names what went wrong.
     """
-    error = sys.exc_info()[1]
-    if isinstance(error, DATABASE_UNAVAILABLE):
+    if _database_unavailable(sys.exc_info()[1]):
         response = _bare_page(
             "errors/503.html",
             status=503,
@@ -84,12 +81,15 @@ def server_error(request):
     return _bare_page("errors/500.html", status=500)
 
 
-def _signed_in(request):
-    try:
-        return request.user.is_authenticated
-    except Exception:  # the session could not be read: treat the visitor as signed out
-        logger.warning("Could not read the session for the CSRF failure page.", exc_info=True)
-        return False
+def _database_unavailable(error):
+    """Is the database behind this error, directly or as the cause of another one?"""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, DATABASE_UNAVAILABLE):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 # Paths that are private links sent by email: a 404 there usually means the

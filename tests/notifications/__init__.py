@@ -17,6 +17,13 @@ class RecordingHandler:
     def __init__(self):
         self.messages = []
         self.refusal = None
+        self.recipient_refusal = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.recipient_refusal:
+            return self.recipient_refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.refusal:
@@ -40,8 +47,13 @@ class SMTPServer:
     def refuse(self, reply="451 4.3.0 Try again later"):
         self.handler.refusal = reply
 
+    def refuse_recipients(self, reply="550 5.1.1 No such mailbox here"):
+        """Refuse every address at RCPT, as a server does for a mailbox it does not have."""
+        self.handler.recipient_refusal = reply
+
     def accept(self):
         self.handler.refusal = None
+        self.handler.recipient_refusal = None
 
     def stop(self):
         if self.running:

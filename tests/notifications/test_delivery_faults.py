@@ -40,8 +40,8 @@ def failure_logs(caplog):
     ]
 
 
-def test_a_permanent_refusal_is_given_up_at_once_and_logged(smtp_server, caplog):
-    smtp_server.refuse("550 5.1.1 No such mailbox here")
+def test_an_address_refused_for_good_is_given_up_at_once_and_logged(smtp_server, caplog):
+    smtp_server.refuse_recipients("550 5.1.1 No such mailbox here")
     email = queue_email(topic="password-reset")
 
     assert email_send_due() == (0, 1)
@@ -52,6 +52,7 @@ def test_a_permanent_refusal_is_given_up_at_once_and_logged(smtp_server, caplog)
     [record] = failure_logs(caplog)
     assert record.email_id == email.pk
     assert record.permanent is True
+    assert record.smtp_error == "SMTPRecipientsRefused: 550"
     assert "not retried" in record.getMessage()
     assert "password-reset" in record.getMessage()
     assert ADDRESS not in record.getMessage()
@@ -75,6 +76,23 @@ def test_a_temporary_refusal_is_retried_later_and_logged(smtp_server, caplog):
 
     smtp_server.accept()
     assert email_send_due(now=email.next_attempt_at) == (1, 0)
+
+
+def test_a_5xx_for_the_account_not_the_address_is_retried_so_the_queue_survives(
+    smtp_server, caplog
+):
+    """ "554 sending paused" refuses every email alike: giving each up would lose the queue."""
+    smtp_server.refuse("554 5.7.1 Sending paused for this account")
+    emails = [queue_email(), queue_email()]
+
+    assert email_send_due() == (0, 2)
+
+    for email in emails:
+        email.refresh_from_db()
+        assert (email.status, email.attempts) == (OutboundEmail.Status.QUEUED, 1)
+    assert [record.permanent for record in failure_logs(caplog)] == [False, False]
+    smtp_server.accept()
+    assert email_send_due(now=emails[0].next_attempt_at) == (2, 0)
 
 
 def test_a_stalled_server_is_given_up_after_the_timeout_and_logged(settings, caplog):

@@ -21,6 +21,13 @@ def database_gone(request):
     raise OperationalError("server closed the connection unexpectedly")
 
 
+def wrapped_database_error(request):
+    try:
+        raise OperationalError("canceling statement due to lock timeout")
+    except OperationalError as error:
+        raise RuntimeError("Could not build the page") from error
+
+
 def suspicious(request):
     raise SuspiciousOperation("A request the portal refuses to read")
 
@@ -32,6 +39,7 @@ def forbidden(request):
 urlpatterns = [
     path("test-errors/broken/", broken),
     path("test-errors/database/", database_gone),
+    path("test-errors/wrapped-database/", wrapped_database_error),
     path("test-errors/suspicious/", suspicious),
     path("test-errors/forbidden/", forbidden),
     *portal_urlpatterns,

@@ -99,7 +99,7 @@ def test_a_form_without_its_security_check_gets_the_csrf_page():
     response = client.post("/become-a-leader/", {"full_name": "Sam Jones"})
 
     page = assert_portal_page(response, 403, "Your form could not be sent", "reload the page")
-    assert "sign in again" in page
+    assert "If you were signed in before, your session may have ended" in page
     assert "CSRF verification failed" not in page
 
 
@@ -178,7 +178,26 @@ def test_a_locked_table_gives_the_school_a_503_and_keeps_its_answers(failing_cli
         holder.join()
 
     page = assert_portal_page(refused, 503, "try again in a moment")
-    assert "your answers on earlier pages are kept" in page
+    assert "Anything you entered on earlier pages is kept" in page
     sent = failing_client.post("/request-support/check/", {"privacy_consent": "on"})
     assert (sent.status_code, sent.url) == (302, "/request-support/sent/")
     assert SupportRequest.objects.get().school == school
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.pages.error_urls")
+def test_a_database_error_behind_another_error_is_still_the_503_page(failing_client):
+    response = failing_client.get("/test-errors/wrapped-database/")
+
+    assert_portal_page(response, 503, "try again in a moment")
+
+
+@pytest.mark.django_db
+def test_the_csrf_page_tells_a_signed_in_user_to_sign_in_again_if_it_fails_twice(superuser):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(superuser)
+
+    page = client.post("/become-a-leader/", {}).content.decode()
+
+    assert "If it fails again" in page
+    assert "If you were signed in before" not in page
