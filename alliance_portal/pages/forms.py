@@ -6,6 +6,9 @@ from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Size
 from django import forms
+from django.core.validators import RegexValidator
+
+from .dates import validate_in_range
 
 # A UK number: 10 to 11 digits (more with +44), spaces, dashes and brackets allowed.
 PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()-]+$")
@@ -40,19 +43,34 @@ def validate_phone(value):
         raise forms.ValidationError("Enter a telephone number, like 01632 960 001 or 07700 900 982")
 
 
+# Each box of a date takes what a person types: up to 2 numbers for the day and the
+# month, 4 for the year. Anything longer is refused before it becomes a date.
+DATE_PARTS = (
+    ("day", r"\A[0-9]{1,2}\Z", "Enter the day as 1 or 2 numbers, like 14"),
+    ("month", r"\A[0-9]{1,2}\Z", "Enter the month as 1 or 2 numbers, like 1"),
+    ("year", r"\A[0-9]{4}\Z", "Enter the year as 4 numbers, like 2027"),
+)
+
+
 class OptionalDateField(DateInputField):
-    """The GOV.UK date input (day, month, year boxes) with messages a person can act on."""
+    """The GOV.UK date input (day, month, year boxes) with messages a person can act on.
+
+    Every box is bounded and the date must lie in the range the portal stores
+    (`dates.EARLIEST` to `dates.LATEST`), so no input overflows a date.
+    """
+
+    default_validators = [validate_in_range]
 
     def __init__(self, **kwargs):
         super().__init__(require_all_fields=False, **kwargs)
-        for part, name in zip(self.fields, ("day", "month", "year"), strict=True):
+        for part, (name, pattern, message) in zip(self.fields, DATE_PARTS, strict=True):
             part.error_messages["incomplete"] = f"The date must include a {name}"
-            part.validators[0].message = "Enter the date using numbers, like 14 1 2027"
+            part.validators = [RegexValidator(pattern, message)]
 
     def compress(self, data_list):
         try:
             return super().compress(data_list)
-        except forms.ValidationError:
+        except (forms.ValidationError, OverflowError):
             raise forms.ValidationError("Enter a real date, like 14 1 2027") from None
 
 
