@@ -14,6 +14,7 @@ columns, ordering or forms: a system check says so at start-up.
 
 from django.contrib import admin
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.core import checks
 
@@ -39,6 +40,13 @@ class DeclaredLookupsOnly:
     def get_changelist(self, request, **kwargs):
         return strict_changelist(super().get_changelist(request, **kwargs))
 
+    def get_search_results(self, request, queryset, search_term):
+        if "\x00" in search_term:
+            # No column holds a NUL character (PostgreSQL refuses even to compare one):
+            # nothing matches, in the list's search and in autocomplete alike.
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
     def check(self, **kwargs):
         return [*super().check(**kwargs), *_secret_field_errors(self)]
 
@@ -53,7 +61,13 @@ def strict_changelist(changelist_class):
         class StrictChangeList(changelist_class):
             def get_filters(self, request):
                 asked = set(self.get_filters_params())
-                result = super().get_filters(request)
+                if any("\x00" in value for _, values in request.GET.lists() for value in values):
+                    raise DisallowedModelAdminLookup("A value in the query has a NUL character.")
+                try:
+                    result = super().get_filters(request)
+                except OverflowError as error:
+                    # The date drill-down's next month or day after 31 December 9999.
+                    raise IncorrectLookupParameters(error) from error
                 left_over = set(result[2])
                 hierarchy = self.date_hierarchy
                 if hierarchy and f"{hierarchy}__year" in asked:
