@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from alliance_portal.pages.formats import long_date
-from alliance_portal.pages.forms import OptionalDateField, StepForm
+from alliance_portal.pages.forms import OptionalDateField, RowsChoiceField, StepForm
 
 from .logging import (
     ACTIVE_STATUSES,
@@ -38,7 +38,7 @@ from .models import Deployment, Objective, PlannedSession, SupportLog
 Status = Deployment.Status
 
 
-class ObjectiveChoiceField(forms.ModelMultipleChoiceField):
+class ObjectiveChoiceField(RowsChoiceField):
     def label_from_instance(self, objective):
         return objective.description
 

@@ -6,7 +6,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from alliance_portal.pages.forms import AreaChoiceField, StepForm, validate_phone
+from alliance_portal.pages.forms import AreaChoiceField, RowsChoiceField, StepForm, validate_phone
 from alliance_portal.schools.models import Phase, School
 
 from . import directory
@@ -159,7 +159,7 @@ class DirectoryFilterForm(forms.Form):
         return urlencode(self.filters)
 
 
-class PhaseChoiceField(forms.ModelMultipleChoiceField):
+class PhaseChoiceField(RowsChoiceField):
     def label_from_instance(self, phase):
         return phase.name
 

@@ -17,12 +17,13 @@ from django.http import Http404
 from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
+from alliance_portal.admin_site import CheckedKeysMixin
 from alliance_portal.schools.models import Alliance
 
 from . import scoping
 
 
-class ScopedChoicesMixin:
+class ScopedChoicesMixin(CheckedKeysMixin):
     """Offer only in-scope objects as choices, for model admins and inlines alike."""
 
     def get_field_queryset(self, db, db_field, request):

@@ -6,7 +6,9 @@ from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Size
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.db import connections, models
 
 from .dates import validate_in_range
 
@@ -74,7 +76,41 @@ class OptionalDateField(DateInputField):
             raise forms.ValidationError("Enter a real date, like 14 1 2027") from None
 
 
-class AreaChoiceField(forms.ModelMultipleChoiceField):
+def fits_key(key, value, using="default"):
+    """Whether `value` can be a value of the model field `key` (a primary key, say) as
+    the database stores it: it converts, and an integer is within the column's range."""
+    try:
+        converted = key.to_python(value)
+    except ValidationError:
+        return False
+    if converted is None or not isinstance(key, models.IntegerField | models.AutoField):
+        return True
+    low, high = connections[using].ops.integer_field_range(key.get_internal_type())
+    return (low is None or low <= converted) and (high is None or converted <= high)
+
+
+class RowsChoiceField(forms.ModelMultipleChoiceField):
+    """A choice of several rows whose keys are checked before they reach the database.
+
+    Django's own field looks the chosen keys up with `__in`, which (unlike `=`)
+    passes a number too big for the key's column straight to the database, where
+    it overflows. A value that cannot be a key is refused as any unknown choice is.
+    """
+
+    def _check_values(self, value):
+        opts = self.queryset.model._meta
+        key = opts.get_field(self.to_field_name) if self.to_field_name else opts.pk
+        for each in value if isinstance(value, list | tuple) else []:
+            if not fits_key(key, each, self.queryset.db):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": each},
+                )
+        return super()._check_values(value)
+
+
+class AreaChoiceField(RowsChoiceField):
     """Areas of expertise shown by name alone."""
 
     def label_from_instance(self, area):
