@@ -444,3 +444,34 @@ def test_8_a_history_page_with_an_id_that_is_not_a_number_is_a_404(admin_client,
     response = admin_client.get(path.format(pk=support_request.pk, leader=leader.pk))
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("school", "abc"),
+        ("school", " "),
+        ("school", "9" * 30),
+        ("areas_of_expertise", ["abc"]),
+        ("areas_of_expertise", ["9" * 30]),
+    ],
+)
+def test_8_a_non_numeric_id_in_an_autocomplete_box_is_a_form_error(admin_client, field, value):
+    support_request = SupportRequestFactory(status="matching")
+    url = reverse("admin:support_requests_supportrequest_change", args=[support_request.pk])
+    data = {**post_data(admin_client.get(url)), field: value}
+    before = snapshot()
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Please correct the error below." in page(response)
+    assert changed_tables(before, snapshot()) == []
+
+
+@pytest.mark.parametrize("value", ["9" * 30, "-" + "9" * 30])
+def test_a_choice_of_several_rows_refuses_a_key_too_big_for_its_column(client, value):
+    response = client.post("/become-a-leader/", {"areas_of_expertise": [value], "phases": [value]})
+
+    assert response.status_code == 200
+    assert "There is a problem" in page(response)
