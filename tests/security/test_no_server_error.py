@@ -11,9 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance_portal.middleware import FORM_CHARSET_REFUSED
 from alliance_portal.notifications.models import OutboundEmail
-from alliance_portal.pages.dates import RANGE_MESSAGE
 from deployments.models import Deployment, Objective, PlannedSession, SupportLog
 from leaders.models import AreaOfExpertise, LeaderApplication
 from requests.models import RequestEvent, SupportRequest
@@ -37,6 +35,9 @@ TODAY = timezone.localdate()
 LONG_NAME = "Bartholomew-Fitzwilliam " * 6  # 150 characters
 LONG_SCHOOL = "The Very Long Name of a Voluntary Aided Church of England Primary School " * 3
 ACTOR_LABEL_LENGTH = RequestEvent._meta.get_field("actor_label").max_length
+# What a person is told (written out, so these tests also run against older code).
+RANGE_MESSAGE = "Enter a date between 1900 and 2100"
+CHARSET_REFUSED = "This form was sent in a character set other than UTF-8"
 
 
 def page(response):
@@ -282,7 +283,7 @@ def test_6_every_form_refuses_another_charset_than_utf_8(settings, path, charset
     response = post_in(Client(), path, charset)
 
     assert response.status_code == 400
-    assert page(response) == FORM_CHARSET_REFUSED
+    assert page(response).startswith(CHARSET_REFUSED)
     assert changed_tables(before, snapshot()) == []
 
 
@@ -291,7 +292,7 @@ def test_6_a_foreign_charset_is_a_400_with_a_clear_message(client, charset):
     response = post_in(client, "/request-support/contact/", charset)
 
     assert response.status_code == 400
-    assert page(response) == FORM_CHARSET_REFUSED
+    assert page(response).startswith(CHARSET_REFUSED)
 
 
 def test_6_it_refuses_a_multipart_form_in_another_charset(client):
