@@ -31,7 +31,6 @@ from hypothesis import strategies as st
 
 from alliance_portal.accounts.groups import ensure_coordinator_group
 from deployments.admin_forms import AgreementForm, AnswerForm
-from leaders.models import LeaderApplication
 from requests.admin_views import ProposeForm, TransitionForm
 from tests.admin.test_scoping import post_data
 from tests.factories import (
@@ -39,6 +38,7 @@ from tests.factories import (
     CoordinatorFactory,
     DeclaredConflictFactory,
     DeploymentFactory,
+    LeaderApplicationFactory,
     SchoolFactory,
     SupportRequestFactory,
     UserFactory,
@@ -238,15 +238,7 @@ def fuzz_world(world):  # noqa: F811
     """The permission matrix's world, plus what the coordinators' pages act on."""
     alliance = AllianceFactory(is_default=True)
     school = SchoolFactory(local_authority=None, town="")
-    application = LeaderApplication.objects.create(
-        full_name="Sam Patel",
-        email="sam@school.example.org",
-        current_role="Head of mathematics",
-        school_name_given="Oak Academy",
-        alliance=alliance,
-        designation_sought="LLE",
-        statement="I led our maths department to strong results.",
-    )
+    application = LeaderApplicationFactory(alliance=alliance)
     accepted = DeploymentFactory(
         request__status="proposed", request__alliance=alliance, responded_at=timezone.now()
     )

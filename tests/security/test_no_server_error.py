@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from alliance_portal.notifications.models import OutboundEmail
 from deployments.models import Deployment, Objective, PlannedSession, SupportLog
-from leaders.models import AreaOfExpertise, LeaderApplication
+from leaders.models import AreaOfExpertise
 from requests.models import RequestEvent, SupportRequest
 from requests.tracking import tracking_token
 from tests.admin.test_scoping import post_data
@@ -22,6 +22,7 @@ from tests.factories import (
     AgreedDeploymentFactory,
     AllianceFactory,
     DeploymentFactory,
+    LeaderApplicationFactory,
     LeaderFactory,
     SchoolFactory,
     SupportRequestFactory,
@@ -356,15 +357,7 @@ def test_7_the_admin_school_search_takes_superscript_digits(admin_client):
 
 @pytest.fixture
 def application():
-    return LeaderApplication.objects.create(
-        full_name="Sam Patel",
-        email="sam@school.example.org",
-        current_role="Head of mathematics",
-        school_name_given="Oak Academy",
-        alliance=AllianceFactory(),
-        designation_sought="LLE",
-        statement="I led our maths department to strong results.",
-    )
+    return LeaderApplicationFactory()
 
 
 @pytest.mark.parametrize(("action", "field"), [("approve", "note"), ("reject", "reason")])
