@@ -39,6 +39,11 @@ class StepForm(ServiceErrorsMixin, forms.Form):
         self.helper.legend_size = Size.SMALL
 
 
+def length_of(model, name):
+    """The model field's max_length, for the form field that fills it: one limit."""
+    return model._meta.get_field(name).max_length
+
+
 def validate_phone(value):
     digits = sum(character.isdigit() for character in value or "")
     if value and (not PHONE_CHARACTERS.match(value) or not 10 <= digits <= 13):
