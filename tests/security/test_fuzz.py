@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 from alliance_portal.accounts.groups import ensure_coordinator_group
 from deployments.admin_forms import AgreementForm, AnswerForm
+from leaders.models import AreaOfExpertise
 from requests.admin_views import ProposeForm, TransitionForm
 from tests.admin.test_scoping import post_data
 from tests.factories import (
@@ -298,7 +299,7 @@ def start_draft(client, objects):
     client.post(
         "/request-support/need/",
         {
-            "areas_of_expertise": ["1"],
+            "areas_of_expertise": [AreaOfExpertise.objects.first().pk],
             "designation_sought": "SLE",
             "outcomes_sought": "Better maths",
             "funding": "grant",
