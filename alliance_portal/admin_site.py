@@ -47,6 +47,11 @@ class DeclaredLookupsOnly:
     def get_changelist(self, request, **kwargs):
         return strict_changelist(super().get_changelist(request, **kwargs))
 
+    def get_object(self, request, object_id, from_field=None):
+        # `?_to_field=` with nothing after it names no field: look up by primary key,
+        # as without it (Django checks only a non-empty one, then fails on it).
+        return super().get_object(request, object_id, from_field or None)
+
     def get_search_results(self, request, queryset, search_term):
         if "\x00" in search_term:
             # No column holds a NUL character (PostgreSQL refuses even to compare one):

@@ -469,3 +469,14 @@ def test_a_choice_of_several_rows_refuses_a_key_too_big_for_its_column(client, v
 
     assert response.status_code == 200
     assert "There is a problem" in page(response)
+
+
+@pytest.mark.parametrize("object_id", ["{pk}", " ", "abc"])
+@pytest.mark.parametrize("page", ["change", "delete"])
+def test_an_empty_to_field_names_no_field(admin_client, page, object_id):
+    support_request = SupportRequestFactory()
+    path = f"/admin/support_requests/supportrequest/{object_id}/{page}/?_to_field="
+
+    response = admin_client.get(path.format(pk=support_request.pk))
+
+    assert response.status_code in (200, 302, 403, 404)  # no longer a 500
