@@ -6,7 +6,11 @@ That lets anyone who may open a list read a column one character at a time.
 `PortalAdminSite.register` gives every admin, ours and Django's own (users,
 groups), a changelist that refuses any query parameter that none of its
 declared filters (`list_filter`, `date_hierarchy`) consumed: the answer is
-400 and nothing is filtered.
+400 and nothing is filtered. A value with a NUL character is a 400 too, and the
+date drill-down past December 9999 asks for other filters (`?e=1`), as Django
+does for any lookup it cannot apply. `CheckedKeysMixin`, given to every admin
+too, checks a chosen row's key before any lookup: a posted choice that is not a
+number, or too big for its column, is a form error.
 
 Secrets (`SECRET_FIELDS`) may not appear in any admin's filters, search,
 columns, ordering or forms: a system check says so at start-up.
@@ -14,8 +18,12 @@ columns, ordering or forms: a system check says so at start-up.
 
 from django.contrib import admin
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.core import checks
+
+from alliance_portal.pages.forms import RowsChoiceField, fits_key
 
 # Columns that hold a secret or its hash. The portal only ever compares them.
 SECRET_FIELDS = frozenset({"calendar_token_hash", "password"})
@@ -39,8 +47,78 @@ class DeclaredLookupsOnly:
     def get_changelist(self, request, **kwargs):
         return strict_changelist(super().get_changelist(request, **kwargs))
 
+    def get_object(self, request, object_id, from_field=None):
+        # `?_to_field=` with nothing after it names no field: look up by primary key,
+        # as without it (Django checks only a non-empty one, then fails on it).
+        return super().get_object(request, object_id, from_field or None)
+
+    def get_search_results(self, request, queryset, search_term):
+        if "\x00" in search_term:
+            # No column holds a NUL character (PostgreSQL refuses even to compare one):
+            # nothing matches, in the list's search and in autocomplete alike.
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
     def check(self, **kwargs):
         return [*super().check(**kwargs), *_secret_field_errors(self)]
+
+
+class KeysOnlyAutocomplete:
+    """An autocomplete box that shows a posted choice back only if it can be a key.
+
+    Showing a form again, Django's autocomplete looks the posted choices up to label
+    them; a choice that is not a number (or too big for the column) made that lookup
+    fail. Such a choice is left out: the form's own error already says it is wrong.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        key = (
+            remote.model._meta.get_field(remote.field_name)
+            if hasattr(remote, "field_name")
+            else remote.model._meta.pk
+        )
+        kept = [
+            each
+            for each in value
+            if each in (None, "") or fits_key(key, each, self.db or "default")
+        ]
+        return super().optgroups(name, kept, attr)
+
+
+class KeysOnlyAutocompleteSelect(KeysOnlyAutocomplete, AutocompleteSelect):
+    pass
+
+
+class KeysOnlyAutocompleteSelectMultiple(KeysOnlyAutocomplete, AutocompleteSelectMultiple):
+    pass
+
+
+class CheckedKeysMixin:
+    """For a ModelAdmin or an inline: a chosen row's key is checked before any lookup.
+
+    Many-to-many choices use `RowsChoiceField`, and autocomplete boxes show back
+    only posted choices that can be keys, so a crafted value is a form error.
+    """
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", RowsChoiceField)
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                KeysOnlyAutocompleteSelectMultiple(
+                    db_field, self.admin_site, using=kwargs.get("using")
+                ),
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                KeysOnlyAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using")),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 _strict_classes = {}
@@ -53,7 +131,13 @@ def strict_changelist(changelist_class):
         class StrictChangeList(changelist_class):
             def get_filters(self, request):
                 asked = set(self.get_filters_params())
-                result = super().get_filters(request)
+                if any("\x00" in value for _, values in request.GET.lists() for value in values):
+                    raise DisallowedModelAdminLookup("A value in the query has a NUL character.")
+                try:
+                    result = super().get_filters(request)
+                except OverflowError as error:
+                    # The date drill-down's next month or day after 31 December 9999.
+                    raise IncorrectLookupParameters(error) from error
                 left_over = set(result[2])
                 hierarchy = self.date_hierarchy
                 if hierarchy and f"{hierarchy}__year" in asked:
@@ -145,10 +229,15 @@ class PortalAdminSite(admin.AdminSite):
 
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, DeclaredLookupsOnly):
+        mixins = tuple(
+            mixin
+            for mixin in (DeclaredLookupsOnly, CheckedKeysMixin)
+            if not issubclass(admin_class, mixin)
+        )
+        if mixins:
             admin_class = type(
                 admin_class.__name__,
-                (DeclaredLookupsOnly, admin_class),
+                (*mixins, admin_class),
                 {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
             )
         super().register(model_or_iterable, admin_class, **options)

@@ -6,6 +6,8 @@
   sign-in and password pages, tracking, feedback and calendar links), so
   neither a shared cache nor the browser's history keeps them. The
   Content-Security-Policy comes from django-csp (`CONTENT_SECURITY_POLICY`).
+- `FormCharsetMiddleware` answers a form post that declares a character set
+  other than UTF-8 with a short 400, before anything reads the form.
 - `SessionLimitsMiddleware` ends a session that has been idle, or open in all,
   for longer than its kind allows (`SESSION_LIMITS`): staff sessions are short,
   because the admin reaches every record of an alliance; leaders' last longer.
@@ -18,6 +20,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.http import HttpResponseBadRequest
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 PERMISSIONS_POLICY = ", ".join(
@@ -69,6 +72,35 @@ class SecurityHeadersMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+FORM_CHARSET_REFUSED = (
+    "This form was sent in a character set other than UTF-8, so it was not read. "
+    "Go back, reload the page and send the form again."
+)
+
+
+class FormCharsetMiddleware:
+    """Only UTF-8 form posts are read: every page is UTF-8 and browsers send forms back so.
+
+    A form declaring another charset (`charset=latin-1`, `utf-16`, an unknown one) is
+    answered with a 400 saying why, whichever view it was sent to. Left to Django, a
+    url-encoded one fails only when a view or middleware first reads `request.POST`,
+    and its debug error page reads it again and fails with a 500.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD") and request.content_type in FORM_CONTENT_TYPES:
+            charset = request.content_params.get("charset")
+            if charset is not None and charset.strip().lower() != "utf-8":
+                return HttpResponseBadRequest(
+                    FORM_CHARSET_REFUSED, content_type="text/plain; charset=utf-8"
+                )
+        return self.get_response(request)
 
 
 SIGNED_IN_AT = "portal:signed_in_at"

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django import forms
 
+from alliance_portal.pages.dates import validate_in_range
 from alliance_portal.pages.forms import ServiceErrorsMixin
 from requests.models import Funding
 
@@ -45,10 +46,16 @@ class AgreementForm(ServiceErrorsMixin, forms.Form):
         label="Agreed days", required=False, max_digits=5, decimal_places=1
     )
     start_date = forms.DateField(
-        label="Start date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Start date",
+        required=False,
+        validators=[validate_in_range],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     end_date = forms.DateField(
-        label="End date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="End date",
+        required=False,
+        validators=[validate_in_range],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     daily_rate = forms.DecimalField(
         label="Daily rate (£)",
@@ -67,7 +74,11 @@ class AgreementForm(ServiceErrorsMixin, forms.Form):
     funding_source = forms.ChoiceField(
         label="Funding source", choices=[("", "---------"), *Funding.choices], required=False
     )
-    signed_by = forms.CharField(label="Signed by", required=False, max_length=255)
+    signed_by = forms.CharField(
+        label="Signed by",
+        required=False,
+        max_length=Deployment._meta.get_field("signed_by").max_length,
+    )
 
     def __init__(self, *args, deployment, **kwargs):
         support_request = deployment.request

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from alliance_portal.pages.dates import validate_in_range
 from alliance_portal.schools.models import TimestampedModel
 from requests.models import Funding
 
@@ -61,8 +62,8 @@ class Deployment(TimestampedModel):
 
     # The agreement.
     agreed_days = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
-    start_date = models.DateField(null=True, blank=True)
-    end_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True, validators=[validate_in_range])
+    end_date = models.DateField(null=True, blank=True, validators=[validate_in_range])
     daily_rate = models.DecimalField(
         max_digits=7, decimal_places=2, null=True, blank=True, help_text="In pounds, per day."
     )
@@ -166,7 +167,7 @@ class SupportLog(TimestampedModel):
     MAX_HOURS = Decimal(12)
 
     deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="log_entries")
-    date = models.DateField()
+    date = models.DateField(validators=[validate_in_range])
     hours = models.DecimalField(max_digits=4, decimal_places=2)
     activity = models.CharField(max_length=20, choices=Activity.choices)
     notes = models.TextField(blank=True, max_length=2000)
@@ -198,7 +199,7 @@ class PlannedSession(TimestampedModel):
     deployment = models.ForeignKey(
         Deployment, on_delete=models.CASCADE, related_name="planned_sessions"
     )
-    date = models.DateField()
+    date = models.DateField(validators=[validate_in_range])
     start_time = models.TimeField(null=True, blank=True, help_text="Leave empty for all day.")
     hours = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
     note = models.CharField(max_length=255, blank=True)

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from alliance_portal.pages import submissions
 from alliance_portal.pages.formats import long_date
-from alliance_portal.pages.forms import OptionalDateField, StepForm
+from alliance_portal.pages.forms import OptionalDateField, RowsChoiceField, StepForm
 
 from .logging import (
     ACTIVE_STATUSES,
@@ -41,7 +41,7 @@ LOG_ENTRY = "support-log-entry"
 Status = Deployment.Status
 
 
-class ObjectiveChoiceField(forms.ModelMultipleChoiceField):
+class ObjectiveChoiceField(RowsChoiceField):
     def label_from_instance(self, objective):
         return objective.description
 

@@ -32,6 +32,7 @@ RequestStatus = SupportRequest.Status
 # A leader can be proposed for a request in these states; a triaged one moves
 # through matching on the way.
 PROPOSABLE_REQUEST_STATUSES = (RequestStatus.TRIAGED, RequestStatus.MATCHING)
+OBJECTIVE_LENGTH = Objective._meta.get_field("description").max_length
 
 
 @transaction.atomic
@@ -344,6 +345,11 @@ def _check_terms(
     errors = {}
     if not objectives:
         errors["objectives"] = "Give at least one objective."
+    elif any(len(objective) > OBJECTIVE_LENGTH for objective in objectives):
+        errors["objectives"] = (
+            f"Keep each objective to {OBJECTIVE_LENGTH} characters or fewer: "
+            "split a longer one over two lines."
+        )
     if agreed_days is None or Decimal(agreed_days) <= 0:
         errors["agreed_days"] = "The agreed days must be more than zero."
     if start_date is None:

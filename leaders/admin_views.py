@@ -6,6 +6,7 @@ refuse users without change permission (403), and write only through the
 services, which email the applicant.
 """
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
@@ -15,6 +16,12 @@ from django.views.decorators.http import require_POST
 from alliance_portal.accounts.admin_scoping import changeable_object
 
 from .services import application_approve, application_reject
+
+
+def _typed(request, name):
+    """The text typed into the decision's box, checked as any form's text is: a NUL
+    character (which no database column takes) is refused with a ValidationError."""
+    return forms.CharField(required=False, strip=False).clean(request.POST.get(name, ""))
 
 
 def _back(application):
@@ -28,7 +35,7 @@ def approve_view(request, model_admin, object_id):
     application = changeable_object(model_admin, request, object_id)
     try:
         designation = application_approve(
-            application=application, actor=request.user, note=request.POST.get("note", "")
+            application=application, actor=request.user, note=_typed(request, "note")
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -58,7 +65,7 @@ def reject_view(request, model_admin, object_id):
     application = changeable_object(model_admin, request, object_id)
     try:
         application_reject(
-            application=application, actor=request.user, reason=request.POST.get("reason", "")
+            application=application, actor=request.user, reason=_typed(request, "reason")
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

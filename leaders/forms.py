@@ -6,11 +6,17 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from alliance_portal.pages.forms import AreaChoiceField, StepForm, validate_phone
+from alliance_portal.pages.forms import (
+    AreaChoiceField,
+    RowsChoiceField,
+    StepForm,
+    length_of,
+    validate_phone,
+)
 from alliance_portal.schools.models import Phase, School
 
 from . import directory
-from .models import AreaOfExpertise, Designation
+from .models import AreaOfExpertise, Designation, LeaderApplication
 
 ANY = ""
 
@@ -159,7 +165,7 @@ class DirectoryFilterForm(forms.Form):
         return urlencode(self.filters)
 
 
-class PhaseChoiceField(forms.ModelMultipleChoiceField):
+class PhaseChoiceField(RowsChoiceField):
     def label_from_instance(self, phase):
         return phase.name
 
@@ -173,7 +179,7 @@ class LeaderApplicationForm(StepForm):
 
     full_name = forms.CharField(
         label="Full name",
-        max_length=150,
+        max_length=length_of(LeaderApplication, "full_name"),
         error_messages={"required": "Enter your full name"},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
@@ -197,7 +203,7 @@ class LeaderApplicationForm(StepForm):
     )
     current_role = forms.CharField(
         label="Your current role",
-        max_length=150,
+        max_length=length_of(LeaderApplication, "current_role"),
         help_text="For example, headteacher, deputy head, head of mathematics or chair of governors.",
         error_messages={"required": "Enter your current role"},
         widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
@@ -220,7 +226,7 @@ class LeaderApplicationForm(StepForm):
     )
     school_name = forms.CharField(
         label="Your school's name, if you do not know its URN",
-        max_length=255,
+        max_length=length_of(LeaderApplication, "school_name_given"),
         required=False,
         help_text="Use this if your school is not in the register, for example a new school.",
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
@@ -273,7 +279,7 @@ class LeaderApplicationForm(StepForm):
     )
     head_name = forms.CharField(
         label="Your headteacher's name",
-        max_length=150,
+        max_length=length_of(LeaderApplication, "head_name"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )

@@ -10,11 +10,17 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from alliance_portal.pages.dates import validate_in_range, within_range
 from alliance_portal.schools.models import TimestampedModel
 
 
 def academic_year_bounds(day):
-    """The first and last day of the English academic year (1 September to 31 August)."""
+    """The first and last day of the English academic year (1 September to 31 August).
+
+    A day outside the range the portal stores counts as the range's nearest end, so a
+    date saved before that range was enforced never overflows here.
+    """
+    day = within_range(day)
     start_year = day.year if day.month >= 9 else day.year - 1
     return datetime.date(start_year, 9, 1), datetime.date(start_year + 1, 8, 31)
 
@@ -200,8 +206,8 @@ class Designation(TimestampedModel):
         related_name="designations",
         help_text="The designating alliance. Leave empty for a national designation (NLE, NLG).",
     )
-    designated_on = models.DateField()
-    review_due_on = models.DateField(null=True, blank=True)
+    designated_on = models.DateField(validators=[validate_in_range])
+    review_due_on = models.DateField(null=True, blank=True, validators=[validate_in_range])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     national_support_school = models.ForeignKey(
         "schools.School",

@@ -12,6 +12,7 @@ from alliance_portal.pages.forms import (
     AreaChoiceField,
     OptionalDateField,
     StepForm,
+    length_of,
     validate_phone,
 )
 from alliance_portal.schools.models import LocalAuthority, School
@@ -62,13 +63,13 @@ class SchoolChoiceForm(StepForm):
 class ManualSchoolForm(StepForm):
     school_name = forms.CharField(
         label="School name",
-        max_length=255,
+        max_length=length_of(SupportRequest, "school_name_given"),
         error_messages={"required": "Enter your school's name"},
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     postcode = forms.CharField(
         label="Postcode",
-        max_length=10,
+        max_length=length_of(SupportRequest, "school_postcode_given"),
         error_messages={"required": "Enter your school's postcode"},
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
@@ -100,13 +101,13 @@ class ManualSchoolForm(StepForm):
 class ContactForm(StepForm):
     contact_name = forms.CharField(
         label="Full name",
-        max_length=150,
+        max_length=length_of(SupportRequest, "contact_name"),
         error_messages={"required": "Enter your full name"},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     contact_role = forms.CharField(
         label="Your role",
-        max_length=150,
+        max_length=length_of(SupportRequest, "contact_role"),
         help_text="For example, headteacher, chair of governors or business manager.",
         error_messages={"required": "Enter your role in the school"},
         widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
@@ -166,7 +167,7 @@ class NeedForm(StepForm):
     other_circumstances = forms.CharField(
         label="Tell us about anything else that affects your school",
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
+        max_length=length_of(SupportRequest, "other_circumstances"),
         required=False,
         # A hint is also what keeps crispy-forms-gds's character count from failing.
         help_text="Optional, unless you selected 'Something else'.",
@@ -174,7 +175,7 @@ class NeedForm(StepForm):
     outcomes_sought = forms.CharField(
         label="What would you like to be different after the support?",
         widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=4000,
+        max_length=length_of(SupportRequest, "outcomes_sought"),
         help_text="For example, 'reading in key stage 1 at the expected standard'.",
         error_messages={"required": "Tell us what you would like the support to achieve"},
     )

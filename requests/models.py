@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from alliance_portal.pages.dates import validate_in_range
 from alliance_portal.schools.models import TimestampedModel
 from leaders.models import Designation
 
@@ -137,7 +138,7 @@ class SupportRequest(TimestampedModel):
     below_floor_standards = models.BooleanField(default=False)
     other_circumstances = models.TextField(blank=True, max_length=2000)
     outcomes_sought = models.TextField(max_length=4000)
-    preferred_start = models.DateField(null=True, blank=True)
+    preferred_start = models.DateField(null=True, blank=True, validators=[validate_in_range])
     timing_notes = models.CharField(max_length=255, blank=True)
     estimated_days = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     funding = models.CharField(max_length=20, choices=Funding.choices, default=Funding.NOT_KNOWN)

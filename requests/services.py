@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance_portal.notifications.services import email_queue
+from alliance_portal.pages.formats import shortened
 from alliance_portal.schools.routing import alliance_for_local_authority
 from deployments.models import Deployment
 
@@ -21,6 +22,8 @@ from .models import RequestEvent, SupportRequest
 from .tracking import tracking_url
 
 Status = SupportRequest.Status
+# Who acted, when it is composed from a person's and a school's names, is cut to fit.
+ACTOR_LABEL_LENGTH = RequestEvent._meta.get_field("actor_label").max_length
 
 # Which states a request may move to from each state. Closed states lead nowhere.
 TRANSITIONS = {
@@ -82,7 +85,7 @@ def request_transition(*, support_request, to_status, actor=None, actor_label=""
         from_status=locked.status,
         to_status=to_status,
         actor=actor,
-        actor_label=actor_label,
+        actor_label=shortened(actor_label, ACTOR_LABEL_LENGTH),
         note=note,
         created_at=now,
     )
@@ -193,7 +196,10 @@ def request_submit(*, school=None, school_by_hand=None, contact, need):
     RequestEvent.objects.create(
         request=support_request,
         to_status=Status.NEW,
-        actor_label=f"{support_request.contact_name}, {support_request.school_display_name}",
+        actor_label=shortened(
+            f"{support_request.contact_name}, {support_request.school_display_name}",
+            ACTOR_LABEL_LENGTH,
+        ),
         note="Sent through the public request form.",
     )
     _queue_request_received(support_request)

@@ -10,6 +10,28 @@ from django.utils import timezone
 from tests.factories import UserFactory
 
 
+def fuzz_examples():
+    """How tests/security/test_fuzz.py chooses its examples, so a run can be repeated."""
+    seed = os.environ.get("FUZZ_SEED")
+    chosen = f"seed {seed}" if seed else "derandomized (FUZZ_SEED=<n> explores others)"
+    return f"fuzz examples: {chosen}, {os.environ.get('FUZZ_EXAMPLES', '1')}x the default count"
+
+
+def pytest_report_header(config):
+    return fuzz_examples()
+
+
+def pytest_terminal_summary(terminalreporter):
+    # Again after the run (the header is hidden with -q), when the fuzz tests ran.
+    ran = any(
+        "test_fuzz.py" in getattr(report, "nodeid", "")
+        for reports in terminalreporter.stats.values()
+        for report in reports
+    )
+    if ran:
+        terminalreporter.write_line(fuzz_examples())
+
+
 @pytest.fixture
 def superuser(db):
     return UserFactory(email="admin@example.org", is_staff=True, is_superuser=True)

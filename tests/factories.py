@@ -16,7 +16,7 @@ from alliance_portal.schools.models import (
     Trust,
 )
 from deployments.models import Deployment, Objective, PlannedSession, SupportLog
-from leaders.models import AreaOfExpertise, DeclaredConflict, Designation, Leader
+from leaders.models import AreaOfExpertise, DeclaredConflict, Designation, Leader, LeaderApplication
 from requests.models import SupportRequest
 
 
@@ -154,6 +154,21 @@ class SchoolChangeFactory(factory.django.DjangoModelFactory):
     alliance = factory.SubFactory(AllianceFactory)
     closed = True
     open_requests = 1
+
+
+class LeaderApplicationFactory(factory.django.DjangoModelFactory):
+    """An LLE application from a school typed by hand: one an alliance may approve."""
+
+    class Meta:
+        model = LeaderApplication
+
+    full_name = factory.Faker("name", locale="en_GB")
+    email = factory.Sequence(lambda n: f"applicant{n}@school.example.org")
+    current_role = "Head of mathematics"
+    school_name_given = "Oak Academy"
+    alliance = factory.SubFactory(AllianceFactory)
+    designation_sought = Designation.Kind.LLE
+    statement = "I led our maths department to strong results."
 
 
 class SupportRequestFactory(factory.django.DjangoModelFactory):

@@ -12,17 +12,18 @@
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
+from alliance_portal.admin_site import CheckedKeysMixin
 from alliance_portal.schools.models import Alliance
 
 from . import scoping
 
 
-class ScopedChoicesMixin:
+class ScopedChoicesMixin(CheckedKeysMixin):
     """Offer only in-scope objects as choices, for model admins and inlines alike."""
 
     def get_field_queryset(self, db, db_field, request):
@@ -117,12 +118,14 @@ class AllianceScopedHistoryAdmin(AllianceScopedAdmin, SimpleHistoryAdmin):
     own; their versions can be read, never posted back."""
 
     def history_view(self, request, object_id, extra_context=None):
+        self._check_ids(object_id)
         if not scoping.sees_everything(request.user):
             # simple-history falls back to the history of objects it cannot find.
             self.get_object(request, unquote(object_id))
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._check_ids(object_id, version_id)
         if not scoping.sees_everything(request.user):
             self.get_object(request, unquote(object_id))
         if request.method != "GET":
@@ -131,6 +134,16 @@ class AllianceScopedHistoryAdmin(AllianceScopedAdmin, SimpleHistoryAdmin):
             # scope: nobody writes through it.
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _check_ids(self, object_id, version_id=None):
+        """An id in the path that cannot be a key of the record or of its history
+        (`/history/abc/`) names nothing there: a 404."""
+        try:
+            self.opts.pk.to_python(unquote(object_id))
+            if version_id is not None:
+                self.model.history.model._meta.pk.to_python(version_id)
+        except ValidationError:
+            raise Http404(f"No {self.opts.verbose_name} with this ID.") from None
 
 
 class AllianceScopedInline(ScopedChoicesMixin):

@@ -18,6 +18,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from alliance_portal.pages.formats import shortened
+
 from .models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -68,8 +70,7 @@ def email_render(*, template: str, context: Mapping) -> tuple[str, str, str]:
     """Render an email's subject, plain text body and HTML body."""
     context = {"site_url": settings.SITE_URL, "portal_name": settings.PORTAL_NAME, **context}
     subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())
-    if len(subject) > SUBJECT_MAX_LENGTH:
-        subject = subject[: SUBJECT_MAX_LENGTH - 1].rstrip() + "…"
+    subject = shortened(subject, SUBJECT_MAX_LENGTH)
     body_text = render_to_string(f"emails/{template}.txt", context).strip() + "\n"
     body_html = render_to_string(f"emails/{template}.html", {**context, "subject": subject})
     return subject, body_text, body_html

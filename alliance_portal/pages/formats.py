@@ -17,3 +17,12 @@ def plain_number(value):
 def long_date(day):
     """14 January 2027."""
     return f"{day.day} {day:%B %Y}"
+
+
+def shortened(text, length):
+    """`text` cut to at most `length` characters, ending in an ellipsis when cut: for a
+    value composed from several fields ("Name, School") stored in a column of its own."""
+    text = str(text)
+    if len(text) <= length:
+        return text
+    return text[: length - 1].rstrip() + "…"

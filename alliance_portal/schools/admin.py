@@ -3,7 +3,7 @@ from django.db import models
 
 from alliance_portal.accounts.admin_scoping import AllianceScopedAdmin
 
-from .models import Alliance, LocalAuthority, Phase, School, SchoolChange, Trust
+from .models import Alliance, LocalAuthority, Phase, School, SchoolChange, Trust, is_urn
 from .services import school_changes_acknowledge
 
 
@@ -86,7 +86,7 @@ class SchoolAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # A number is a URN: match it exactly, skipping the slow name scan.
-        if search_term.strip().isdigit():
+        if is_urn(search_term.strip()):
             return queryset.search(search_term), False
         return super().get_search_results(request, queryset, search_term)
 

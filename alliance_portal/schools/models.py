@@ -116,6 +116,12 @@ class Alliance(TimestampedModel):
         return coordinators or [self.contact_email]
 
 
+def is_urn(term):
+    """Whether a search term is a URN: digits 0 to 9 only (`str.isdigit` also takes
+    superscripts such as "²", which `int` refuses)."""
+    return term.isascii() and term.isdigit()
+
+
 class SchoolQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status=School.Status.CLOSED)
@@ -125,7 +131,7 @@ class SchoolQuerySet(models.QuerySet):
         term = (term or "").strip()
         if not term:
             return self
-        if term.isdigit():
+        if is_urn(term):
             return self.filter(urn=int(term))
         return self.filter(Q(name__icontains=term) | Q(postcode__istartswith=term))
 
