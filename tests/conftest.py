@@ -24,7 +24,7 @@ def pytest_report_header(config):
 def pytest_terminal_summary(terminalreporter):
     # Again after the run (the header is hidden with -q), when the fuzz tests ran.
     ran = any(
-        "test_fuzz.py" in getattr(report, "nodeid", "")
+        "test_fuzz.py" in getattr(report, "nodeid", "") and getattr(report, "when", "") == "call"
         for reports in terminalreporter.stats.values()
         for report in reports
     )
