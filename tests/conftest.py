@@ -7,6 +7,7 @@ from django.apps import apps as django_apps
 from django.core.cache import caches
 from django.utils import timezone
 
+from alliance_portal.schools.models import Phase
 from tests.factories import UserFactory
 
 
@@ -138,15 +139,23 @@ REFERENCE_DATA_MIGRATIONS = [
 
 @pytest.fixture(autouse=True)
 def reference_data(request):
-    """Reload the rows data migrations provide before each transactional test.
+    """Reload the rows data migrations provide, where a transactional test emptied them.
 
     A transactional test (the browser tests, for example) ends by emptying
     every table; the next one would otherwise find no phases, areas of
     expertise or role pages. The loaders are idempotent.
     """
     marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
+    if marker is None and "db" not in request.fixturenames:
         return
-    request.getfixturevalue("transactional_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+    else:
+        # A test in a transaction that runs after a transactional one (pytest-django
+        # orders the browser tests before some others) would find the tables empty too:
+        # load them inside its transaction, which rolls them back with the rest.
+        request.getfixturevalue("db")
+        if Phase.objects.exists():
+            return
     for module in REFERENCE_DATA_MIGRATIONS:
         import_module(module).load(django_apps, None)

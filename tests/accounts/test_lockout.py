@@ -26,7 +26,9 @@ WRONG = "The email address or password is not right"
 
 @pytest.fixture
 def user():
-    return UserFactory(email="amira@example.org")
+    return UserFactory(
+        email="amira@example.org", full_name="Amira Khan"
+    )  # a fixed name: a random one can resemble the new password
 
 
 def attempt(email, password="wrong", address="192.0.2.1", **headers):
