@@ -477,9 +477,17 @@ def deployment_complete(*, deployment, actor):
 def _lock(deployment):
     """The deployment's row, locked for the rest of the transaction, with its leader and request.
 
-    Only the deployment's row is locked (`of`); the leader's row is locked
-    separately, and only when capacity is checked.
+    Every path takes its locks in one order: the request's row first, then
+    its deployments, then (only where capacity is checked) the leader's. A
+    request's own moves (`request_transition`: a withdrawal, a lapse) lock the
+    request and then change its deployments, so a deployment path that locked
+    the deployment first would deadlock against them.
     """
+    list(
+        SupportRequest.objects.select_for_update()
+        .filter(pk=deployment.request_id)
+        .values_list("pk", flat=True)
+    )
     return (
         Deployment.objects.select_for_update(of=("self",))
         .select_related("leader", "request__alliance", "request__school")
