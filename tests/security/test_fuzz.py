@@ -353,12 +353,16 @@ def test_it_answers_every_form_without_a_server_error(fuzz_world, name, path, ro
     fields = shown_fields(page) if page.status_code == 200 and page.context is not None else []
     fields = fields or [("note", forms.CharField()), ("answer", forms.CharField())]
 
+    statuses = []
+
     @fuzz_settings(examples=20)
     @given(data=answers_for(fields))
     def post(data):
-        check_answer(client, url, data)
+        statuses.append(check_answer(client, url, data).status_code)
 
     post()
+    assert statuses, f"no example was posted to {url}"
+    assert max(statuses) < 500
 
 
 def admin_action_forms(objects):
@@ -406,12 +410,16 @@ def test_it_answers_every_coordinator_button_without_a_server_error(fuzz_world, 
     client = client_as(objects, "coordinator_x")
     url, fields = admin_action_forms(objects)[action]
 
+    statuses = []
+
     @fuzz_settings(examples=20)
     @given(data=answers_for(fields))
     def post(data):
-        check_answer(client, url, data)
+        statuses.append(check_answer(client, url, data).status_code)
 
     post()
+    assert statuses, f"no example was posted to {url}"
+    assert max(statuses) < 500
 
 
 # The admin pages coordinators type into: (model, which object's change page).
@@ -446,12 +454,16 @@ def test_it_answers_every_admin_page_without_a_server_error(fuzz_world, label, k
     assert page.status_code == 200
     base = post_data(page)
 
+    statuses = []
+
     @fuzz_settings(examples=8)
     @given(data=answers_for(shown_fields(page), base=base))
     def post(data):
-        check_answer(client, url, data)
+        statuses.append(check_answer(client, url, data).status_code)
 
     post()
+    assert statuses, f"no example was posted to {url}"
+    assert max(statuses) < 500
 
 
 # Every URL pattern, with junk in its path and its query string.
