@@ -12,12 +12,20 @@ from alliance_portal.reports.admin_exports import ExportMixin
 
 from . import admin_views
 from .logging import delivery_totals
-from .models import Deployment, ImpactReport, Objective, SchoolEvaluation, SupportLog
+from .models import (
+    Deployment,
+    ImpactReport,
+    Objective,
+    SchoolEvaluation,
+    SupportLog,
+    Variation,
+)
 
-REPORTABLE = (Deployment.Status.IN_DELIVERY, Deployment.Status.COMPLETED)
+# The support log shows once delivery could have begun.
+WITH_LOG = (Deployment.Status.IN_DELIVERY, Deployment.Status.PAUSED, *Deployment.DELIVERED_STATUSES)
 
 # Written only by deployments.services, through the buttons and forms above the form.
-PROPOSAL_FIELDS = ["proposed_at", "responded_at", "decline_reason", "decline_note"]
+PROPOSAL_FIELDS = ["proposed_at", "answer_by", "responded_at", "decline_reason", "decline_note"]
 AGREEMENT_FIELDS = [
     "agreed_days",
     "start_date",
@@ -28,37 +36,27 @@ AGREEMENT_FIELDS = [
     "signed_by",
     "signed_at",
     "agreed_at",
-    "completed_at",
 ]
-WORKFLOW_FIELDS = ["status", *PROPOSAL_FIELDS, *AGREEMENT_FIELDS]
+DELIVERY_FIELDS = [
+    "started_at",
+    "paused_at",
+    "pause_reason",
+    "resume_expected",
+    "completed_at",
+    "stopped_at",
+    "stop_reason",
+    "stop_note",
+    "cancelled_at",
+    "days_delivered",
+]
+WORKFLOW_FIELDS = ["status", *PROPOSAL_FIELDS, *AGREEMENT_FIELDS, *DELIVERY_FIELDS]
 
 
-class ObjectiveInline(AllianceScopedInline, admin.TabularInline):
-    model = Objective
-    extra = 0
-    fields = ["position", "description"]
+class ReadOnlyInline(AllianceScopedInline, admin.TabularInline):
+    """Shown on the deployment's page, never written there: the services own these rows."""
 
-
-class SupportLogInline(AllianceScopedInline, admin.TabularInline):
-    """What the leader logged, read-only: the leader's own record of their work.
-
-    Whoever may view the deployment may read it (the deployment admin is
-    already scoped to the coordinator's alliance); only the leader writes it.
-    """
-
-    model = SupportLog
     extra = 0
     can_delete = False
-    fields = ["date", "hours", "activity", "objectives_touched", "notes"]
-    readonly_fields = fields
-    verbose_name_plural = "Support log (written by the leader)"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("objectives")
-
-    @admin.display(description="Objectives")
-    def objectives_touched(self, entry):
-        return ", ".join(str(objective.position) for objective in entry.objectives.all()) or "–"
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("deployments.view_deployment")
@@ -71,6 +69,46 @@ class SupportLogInline(AllianceScopedInline, admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ObjectiveInline(ReadOnlyInline):
+    """Fixed once agreed: they change only through "Vary the agreement", which keeps the reason."""
+
+    model = Objective
+    fields = ["position", "description"]
+    readonly_fields = fields
+    verbose_name_plural = "Objectives (change them with “Vary the agreement”)"
+
+
+class VariationInline(ReadOnlyInline):
+    model = Variation
+    fields = ["created_at", "made_by", "what_changed", "reason"]
+    readonly_fields = fields
+    verbose_name_plural = "Variations"
+
+    @admin.display(description="What changed")
+    def what_changed(self, variation):
+        return "; ".join(variation.changes())
+
+
+class SupportLogInline(ReadOnlyInline):
+    """What the leader logged, read-only: the leader's own record of their work.
+
+    Whoever may view the deployment may read it (the deployment admin is
+    already scoped to the coordinator's alliance); only the leader writes it.
+    """
+
+    model = SupportLog
+    fields = ["date", "hours", "activity", "objectives_touched", "notes"]
+    readonly_fields = fields
+    verbose_name_plural = "Support log (written by the leader)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("objectives")
+
+    @admin.display(description="Objectives")
+    def objectives_touched(self, entry):
+        return ", ".join(str(objective.position) for objective in entry.objectives.all()) or "–"
 
 
 class OutcomeFilter(admin.SimpleListFilter):
@@ -116,7 +154,7 @@ def outcomes_context(deployment):
     )
     hours = deployment.log_entries.aggregate(total=Sum("hours"))["total"] or Decimal(0)
     return {
-        "show_outcomes": deployment.status in REPORTABLE or bool(report or evaluation),
+        "show_outcomes": deployment.status in WITH_LOG or bool(report or evaluation),
         "delivery": delivery_totals(hours, deployment),
         "impact_report": report,
         "school_evaluation": evaluation,
@@ -162,6 +200,7 @@ class DeploymentAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmi
         (None, {"fields": ["request", "leader", "designation", "status"]}),
         ("Proposal", {"fields": PROPOSAL_FIELDS}),
         ("Agreement", {"fields": AGREEMENT_FIELDS}),
+        ("Delivery", {"fields": DELIVERY_FIELDS}),
         ("Record", {"fields": ["created_at", "updated_at"]}),
     ]
 
@@ -178,15 +217,14 @@ class DeploymentAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmi
         return ["request", "leader", "designation", *fields]
 
     def get_inlines(self, request, obj):
-        if obj is not None and obj.status in REPORTABLE:
-            return [ObjectiveInline, SupportLogInline]
-        return [ObjectiveInline]
+        if obj is not None and obj.status in WITH_LOG:
+            return [ObjectiveInline, VariationInline, SupportLogInline]
+        return [ObjectiveInline, VariationInline]
 
     object_actions = {
         "answer": admin_views.answer_view,
         "agree": admin_views.agree_view,
-        "start": admin_views.start_view,
-        "complete": admin_views.complete_view,
+        **{name: admin_views.step_view(name) for name in admin_views.STEPS},
     }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

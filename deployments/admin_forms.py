@@ -49,13 +49,13 @@ class AgreementForm(ServiceErrorsMixin, forms.Form):
         label="Start date",
         required=False,
         validators=[validate_in_range],
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end_date = forms.DateField(
         label="End date",
         required=False,
         validators=[validate_in_range],
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     daily_rate = forms.DecimalField(
         label="Daily rate (£)",
@@ -94,6 +94,97 @@ class AgreementForm(ServiceErrorsMixin, forms.Form):
 
     def terms(self):
         """The cleaned data as deployment_agree's keyword arguments."""
+        data = dict(self.cleaned_data)
+        data["objectives"] = data["objectives"].splitlines()
+        return data
+
+
+def _date(label, **kwargs):
+    return forms.DateField(
+        label=label,
+        validators=[validate_in_range],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        **kwargs,
+    )
+
+
+def _reason(label="Reason", help_text=""):
+    return forms.CharField(
+        label=label,
+        max_length=2000,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+
+def _confirm(label):
+    return forms.BooleanField(label=label, error_messages={"required": "Tick the box to confirm."})
+
+
+class StartForm(ServiceErrorsMixin, forms.Form):
+    pass
+
+
+class PauseForm(ServiceErrorsMixin, forms.Form):
+    reason = _reason(help_text="The leader and the school see this.")
+    resume_expected = _date("Expected to resume on")
+
+
+class ResumeForm(ServiceErrorsMixin, forms.Form):
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class WithdrawForm(ResumeForm):
+    pass
+
+
+class CompleteForm(ServiceErrorsMixin, forms.Form):
+    confirm = _confirm("I confirm the support has finished")
+
+
+class StopForm(ServiceErrorsMixin, forms.Form):
+    reason = forms.ChoiceField(
+        label="Why is the support stopping?",
+        choices=[("", "---------"), *Deployment.StopReason.choices],
+    )
+    note = _reason(
+        "What happened", help_text="A sentence or two. The leader and the school see this."
+    )
+    confirm = _confirm("I confirm the support stops now")
+
+
+class VaryForm(ServiceErrorsMixin, forms.Form):
+    agreed_days = forms.DecimalField(
+        label="Agreed days", max_digits=5, decimal_places=1, min_value=0
+    )
+    start_date = _date("Start date", required=False)
+    end_date = _date("End date")
+    objectives = forms.CharField(
+        label="Objectives (one per line)", widget=forms.Textarea(attrs={"rows": 4, "cols": 60})
+    )
+    reason = _reason("Why the agreement changes", help_text="The leader and the school see this.")
+
+    def __init__(self, *args, deployment, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "agreed_days": deployment.agreed_days,
+                "start_date": deployment.start_date,
+                "end_date": deployment.end_date,
+                "objectives": "\n".join(o.description for o in deployment.objectives.all()),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        if deployment.status != Deployment.Status.AGREED:
+            # Delivery has started: the start date is history now.
+            del self.fields["start_date"]
+
+    def changes(self):
         data = dict(self.cleaned_data)
         data["objectives"] = data["objectives"].splitlines()
         return data

@@ -23,8 +23,14 @@ from .evaluation_links import (
     EvaluationLinkInvalid,
     deployment_for_evaluation_token,
 )
-from .impact import COMMENTS_MAX, NAME_MAX, rating_key, school_evaluation_submit
-from .models import Deployment, Rating, SchoolEvaluation
+from .impact import (
+    COMMENTS_MAX,
+    NAME_MAX,
+    can_be_evaluated,
+    rating_key,
+    school_evaluation_submit,
+)
+from .models import Rating, SchoolEvaluation
 
 # The leader's Red/Amber/Green, in words a school would use.
 SCHOOL_RATINGS = [
@@ -110,8 +116,8 @@ def evaluation(request: HttpRequest, token: str) -> HttpResponse:
                 request, "deployments/feedback/thanks.html", {**context, "evaluation": sent}
             )
         return render(request, "deployments/feedback/link_expired.html", context, status=410)
-    if deployment.status != Deployment.Status.COMPLETED:
-        # Links are sent only on completion; a deployment reopened since has none.
+    if not can_be_evaluated(deployment):
+        # Links are sent only for work that ended with support given.
         return render(request, "deployments/feedback/link_invalid.html", status=404)
 
     context = {"deployment": deployment, "support_request": deployment.request}

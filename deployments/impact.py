@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from requests.models import SupportRequest
+from requests.models import RequestEvent, SupportRequest
 from requests.services import request_transition
 
 from . import services
@@ -42,13 +42,30 @@ def evidence_key(objective):
     return f"evidence_{objective.pk}"
 
 
+# The leader reports on work under way (which it then completes) or ended with support given.
+REPORTABLE_STATUSES = (Status.IN_DELIVERY, *Deployment.DELIVERED_STATUSES)
+
+
+def can_report(deployment):
+    """Whether the leader may write the impact report: work with support delivered."""
+    return deployment.status in REPORTABLE_STATUSES and deployment.hours_delivered() > 0
+
+
+def can_be_evaluated(deployment):
+    """Whether the school may evaluate: work ended (completed or stopped) that delivered something."""
+    return (
+        deployment.status in Deployment.DELIVERED_STATUSES and (deployment.days_delivered or 0) > 0
+    )
+
+
 @transaction.atomic
 def impact_report_submit(*, deployment, actor, summary, ratings):
     """Record the leader's impact report; a deployment in delivery is then completed.
 
     `ratings` maps each of the deployment's objectives (or its id) to
     `(rating, evidence)`. Only the deployment's own leader can report, once,
-    while the deployment is in delivery or completed.
+    on work under way or ended with support logged: never on work with
+    nothing delivered.
     """
     given, deployment = deployment, services._lock(deployment)
     leader = deployment.leader
@@ -56,10 +73,15 @@ def impact_report_submit(*, deployment, actor, summary, ratings):
         raise ValidationError(f"Only {leader} can write the impact report for this support.")
     if ImpactReport.objects.filter(deployment=deployment).exists():
         raise ValidationError("The impact report for this support has already been sent.")
-    if deployment.status not in (Status.IN_DELIVERY, Status.COMPLETED):
+    if deployment.status not in REPORTABLE_STATUSES:
         raise ValidationError(
             "An impact report can be written only once the support is under way; this "
             f"deployment is {deployment.get_status_display().lower()}."
+        )
+    if deployment.hours_delivered() <= 0:
+        raise ValidationError(
+            "No support has been logged yet, so there is nothing to report on. Log the "
+            "sessions you have given first."
         )
     objectives = list(deployment.objectives.all())
     ratings = _by_objective_id(ratings, objectives)
@@ -93,7 +115,8 @@ def impact_report_submit(*, deployment, actor, summary, ratings):
         for objective, rating, evidence in cleaned
     )
     if deployment.status == Status.IN_DELIVERY:
-        services.deployment_complete(deployment=deployment, actor=actor)
+        # Sending the report is the leader's confirmation: the page says it completes the work.
+        services.deployment_complete(deployment=deployment, actor=actor, confirmed=True)
         given.refresh_from_db()
     return report
 
@@ -105,8 +128,10 @@ def school_evaluation_submit(*, deployment, satisfaction, would_use_again, comme
     `ratings` maps each objective (or its id) to a `Rating`.
     """
     deployment = services._lock(deployment)
-    if deployment.status != Status.COMPLETED:
-        raise ValidationError("The support can be evaluated only once it is completed.")
+    if not can_be_evaluated(deployment):
+        raise ValidationError(
+            "The support can be evaluated only once it has ended, with support given."
+        )
     if SchoolEvaluation.objects.filter(deployment=deployment).exists():
         raise ValidationError("The school's evaluation of this support has already been sent.")
     objectives = list(deployment.objectives.all())
@@ -145,12 +170,30 @@ def school_evaluation_submit(*, deployment, satisfaction, would_use_again, comme
         for objective in objectives
     )
     support_request = deployment.request
-    if support_request.status == RequestStatus.COMPLETED:
+    waiting = (
+        Deployment.objects.filter(
+            request=support_request,
+            status__in=Deployment.DELIVERED_STATUSES,
+            days_delivered__gt=0,
+            school_evaluation__isnull=True,
+        )
+        .exclude(pk=deployment.pk)
+        .exists()
+    )
+    if support_request.status == RequestStatus.COMPLETED and not waiting:
         request_transition(
             support_request=support_request,
             to_status=RequestStatus.EVALUATED,
             actor_label=name or support_request.contact_name,
             note="The school sent its evaluation of the support.",
+        )
+    else:
+        RequestEvent.objects.create(
+            request=support_request,
+            from_status=support_request.status,
+            to_status=support_request.status,
+            actor_label=name or support_request.contact_name,
+            note=f"The school sent its evaluation of {deployment.leader}'s support.",
         )
     return evaluation
 

@@ -16,18 +16,20 @@ from django.utils import timezone
 from alliance_portal.pages.formats import long_date, plain_number
 from leaders.models import Leader
 
-from .models import Deployment, PlannedSession, SupportLog
+from .models import Deployment, PlannedSession, SupportLog, days_from_hours
 from .services import _lock, deployment_start
 
 Status = Deployment.Status
-ACTIVE_STATUSES = (Status.AGREED, Status.IN_DELIVERY)
 # Sessions are planned at most this far ahead.
 PLANNING_HORIZON = datetime.timedelta(days=730)
 
 NOT_ACTIVE = {
     Status.PROPOSED: "This support has not been agreed yet, so there is nothing to {} against it.",
+    Status.ACCEPTED: "This support has not been agreed yet, so there is nothing to {} against it.",
     Status.DECLINED: "This proposal was declined, so you cannot {} against it.",
+    Status.PAUSED: "This support is paused, so you cannot {} against it until it resumes.",
     Status.COMPLETED: "This support is completed, so you can no longer {} against it.",
+    Status.STOPPED: "This support was stopped early, so you can no longer {} against it.",
     Status.CANCELLED: "This support was cancelled, so you can no longer {} against it.",
 }
 
@@ -35,7 +37,7 @@ NOT_ACTIVE = {
 def delivery_totals(hours, deployment):
     """`hours` logged as days delivered, against the deployment's agreed days."""
     # To one decimal place, as pages show it, so "over" never contradicts the figure.
-    days = (hours / SupportLog.HOURS_PER_DAY).quantize(Decimal("0.1"))
+    days = days_from_hours(hours)
     agreed = deployment.agreed_days
     return {
         "hours": hours,
@@ -46,8 +48,8 @@ def delivery_totals(hours, deployment):
     }
 
 
-def _check_active(deployment, doing):
-    if deployment.status not in ACTIVE_STATUSES:
+def _check_active(deployment, doing, *, allowed=Deployment.LOGGABLE_STATUSES):
+    if deployment.status not in allowed:
         raise ValidationError(NOT_ACTIVE[deployment.status].format(doing))
 
 
@@ -186,5 +188,8 @@ def session_plan(*, deployment, actor, date, start_time=None, hours=None, note="
 @transaction.atomic
 def session_cancel(*, session, actor):
     """Take a planned session out of the calendar, while the support is still open."""
-    _check_active(_lock(session.deployment), "change the planned sessions")
+    # A paused deployment's sessions can still be taken out of the calendar.
+    _check_active(
+        _lock(session.deployment), "change the planned sessions", allowed=Deployment.LIVE_STATUSES
+    )
     PlannedSession.objects.filter(pk=session.pk).delete()

@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from alliance_portal.pages.formats import plain_number
-from deployments.models import Deployment
+from deployments.models import Deployment, days_held
 from leaders.models import (
     DeclaredConflict,
     Designation,
@@ -95,7 +95,6 @@ Kind = Designation.Kind
 GOVERNANCE_KINDS = (Kind.NLG, Kind.LSG)
 # Which designation to show when two of a leader's designations score the same.
 KIND_ORDER = [Kind.NLE, Kind.LLE, Kind.SLE, Kind.NLG, Kind.LSG]
-CURRENT_STATUSES = (Deployment.Status.AGREED, Deployment.Status.IN_DELIVERY)
 NOT_SURE = "not-sure"
 
 
@@ -234,11 +233,12 @@ def _leader_facts(support_request, school, year, visible):
         .filter(leader=OuterRef("pk"), start_date__range=year)
         .order_by()
         .values("leader")
-        .annotate(total=Sum("agreed_days"))
+        .annotate(total=Sum(days_held()))
         .values("total")
     )
     current = (
-        Deployment.objects.filter(leader=OuterRef("pk"), status__in=CURRENT_STATUSES)
+        Deployment.objects.live()
+        .filter(leader=OuterRef("pk"))
         .order_by()
         .values("leader")
         .annotate(total=Count("pk"))

@@ -5,18 +5,65 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from alliance_portal.pages.dates import validate_in_range
+from alliance_portal.pages.formats import long_date, plain_number
 from alliance_portal.schools.models import TimestampedModel
 from requests.models import Funding
 
 
+def days_held():
+    """The days one committed deployment holds of its leader's capacity, as an expression.
+
+    Agreed work holds its agreed days; work stopped early holds only the days
+    it delivered, so the rest go back to the leader. Sum it over
+    `Deployment.objects.committed()`: every capacity figure is this sum.
+    """
+    return Case(
+        When(status="stopped", then=Coalesce("days_delivered", Decimal(0))),
+        default=F("agreed_days"),
+        output_field=models.DecimalField(max_digits=5, decimal_places=1),
+    )
+
+
 class DeploymentQuerySet(models.QuerySet):
     def committed(self):
-        """Deployments whose agreed days count against the leader's capacity."""
+        """Deployments whose days count against the leader's capacity."""
         return self.filter(status__in=Deployment.COMMITTED_STATUSES)
+
+    def asks(self):
+        """Proposals waiting for the leader's answer or for the agreement."""
+        return self.filter(status__in=Deployment.ASK_STATUSES)
+
+    def live(self):
+        """Agreed work that has not ended: agreed, in delivery or paused."""
+        return self.filter(status__in=Deployment.LIVE_STATUSES)
+
+    def open(self):
+        return self.filter(status__in=Deployment.OPEN_STATUSES)
+
+    def days_committed(self):
+        """The days these deployments hold of their leaders' capacity, in one sum."""
+        return self.committed().aggregate(total=Sum(days_held()))["total"] or Decimal(0)
+
+    def with_hours_logged(self):
+        """Each deployment with `hours_logged`: the hours in its support log, 0 when none."""
+        logged = (
+            SupportLog.objects.filter(deployment=OuterRef("pk"))
+            .values("deployment")
+            .annotate(total=Sum("hours"))
+            .values("total")
+        )
+        return self.annotate(
+            hours_logged=Coalesce(
+                Subquery(logged, output_field=models.DecimalField(max_digits=7, decimal_places=2)),
+                Decimal(0),
+            )
+        )
 
 
 class Deployment(TimestampedModel):
@@ -24,13 +71,36 @@ class Deployment(TimestampedModel):
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed to the leader"
+        ACCEPTED = "accepted", "Accepted by the leader"
         DECLINED = "declined", "Declined by the leader"
         AGREED = "agreed", "Agreed"
         IN_DELIVERY = "in-delivery", "In delivery"
+        PAUSED = "paused", "Paused"
         COMPLETED = "completed", "Completed"
+        STOPPED = "stopped", "Stopped early"
         CANCELLED = "cancelled", "Cancelled"
 
-    COMMITTED_STATUSES = (Status.AGREED, Status.IN_DELIVERY, Status.COMPLETED)
+    # The groups every page, report and rule uses; deployments.lifecycle moves between them.
+    # Asked: waiting for the leader's answer or for the agreement.
+    ASK_STATUSES = (Status.PROPOSED, Status.ACCEPTED)
+    # Live: agreed work that has not ended.
+    LIVE_STATUSES = (Status.AGREED, Status.IN_DELIVERY, Status.PAUSED)
+    OPEN_STATUSES = (*ASK_STATUSES, *LIVE_STATUSES)
+    # Ended with support given (or at least agreed and begun).
+    DELIVERED_STATUSES = (Status.COMPLETED, Status.STOPPED)
+    ENDED_STATUSES = (Status.DECLINED, *DELIVERED_STATUSES, Status.CANCELLED)
+    # Holding days of the leader's capacity (a stopped one only its delivered days).
+    COMMITTED_STATUSES = (*LIVE_STATUSES, *DELIVERED_STATUSES)
+    # The leader may log support and plan sessions.
+    LOGGABLE_STATUSES = (Status.AGREED, Status.IN_DELIVERY)
+
+    class StopReason(models.TextChoices):
+        SCHOOL_ASKED = "school-asked", "The school asked to stop"
+        LEADER_UNAVAILABLE = "leader-unavailable", "The leader is no longer available"
+        NEEDS_CHANGED = "needs-changed", "The school's needs changed"
+        NOT_WORKING = "not-working", "The support was not working"
+        SCHOOL_CHANGE = "school-change", "The school closed, merged or changed trust"
+        OTHER = "other", "Other"
 
     class DeclineReason(models.TextChoices):
         NO_CAPACITY = "no-capacity", "No capacity"
@@ -56,6 +126,9 @@ class Deployment(TimestampedModel):
         max_length=12, choices=Status.choices, default=Status.PROPOSED, db_index=True
     )
     proposed_at = models.DateTimeField(null=True, blank=True)
+    answer_by = models.DateField(
+        null=True, blank=True, help_text="When the coordinator needs the leader's answer by."
+    )
     responded_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(max_length=25, choices=DeclineReason.choices, blank=True)
     decline_note = models.TextField(blank=True)
@@ -78,7 +151,22 @@ class Deployment(TimestampedModel):
     signed_by = models.CharField(max_length=255, blank=True, help_text="Who signed the agreement.")
     signed_at = models.DateTimeField(null=True, blank=True)
     agreed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    # A pause: why, since when and when it is expected to resume.
+    paused_at = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.TextField(blank=True)
+    resume_expected = models.DateField(null=True, blank=True, validators=[validate_in_range])
+
+    # An early stop.
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=20, choices=StopReason.choices, blank=True)
+    stop_note = models.TextField(blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    # The days the support log showed when the work ended (completed or stopped).
+    days_delivered = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
 
     objects = DeploymentQuerySet.as_manager()
     history = HistoricalRecords()
@@ -122,24 +210,101 @@ class Deployment(TimestampedModel):
     def __str__(self):
         return f"{self.leader} for {self.request}"
 
+    @property
+    def is_ask(self):
+        return self.status in self.ASK_STATUSES
+
+    @property
+    def is_live(self):
+        return self.status in self.LIVE_STATUSES
+
+    @property
+    def has_ended(self):
+        return self.status in self.ENDED_STATUSES
+
+    def hours_delivered(self):
+        """The hours in the support log (from `with_hours_logged` when annotated)."""
+        if hasattr(self, "hours_logged"):
+            return self.hours_logged
+        return self.log_entries.aggregate(total=Sum("hours"))["total"] or Decimal(0)
+
+    def days_delivered_now(self):
+        """The support logged so far, in days to one decimal place, as pages show it."""
+        return days_from_hours(self.hours_delivered())
+
     def clean(self):
         super().clean()
         if self.designation_id and self.leader_id and self.designation.leader_id != self.leader_id:
             raise ValidationError({"designation": "Choose one of this leader's own designations."})
 
 
+def days_from_hours(hours):
+    """Hours of support as days, to one decimal place, so totals never contradict each other."""
+    return (Decimal(hours or 0) / SupportLog.HOURS_PER_DAY).quantize(Decimal("0.1"))
+
+
 class Objective(TimestampedModel):
-    """One objective agreed for a deployment."""
+    """One objective agreed for a deployment.
+
+    Fixed once agreed: only a variation (deployments.lifecycle) changes the
+    list, and never after the impact report. The history keeps every version.
+    """
 
     deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="objectives")
     description = models.CharField(max_length=500)
     position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["deployment", "position", "pk"]
 
     def __str__(self):
         return self.description
+
+
+class Variation(models.Model):
+    """A change to agreed work: its days, dates or objectives, with the reason, kept for good."""
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="variations")
+    reason = models.TextField(max_length=2000)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    days_before = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    days_after = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    start_before = models.DateField(null=True, blank=True)
+    start_after = models.DateField(null=True, blank=True)
+    end_before = models.DateField(null=True, blank=True)
+    end_after = models.DateField(null=True, blank=True)
+    objectives_before = models.TextField(blank=True, help_text="One objective per line.")
+    objectives_after = models.TextField(blank=True, help_text="One objective per line.")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Variation of {self.deployment}"
+
+    def changes(self):
+        """What changed, in words: ["days from 6 to 8", ...]."""
+        said = []
+        if self.days_before != self.days_after:
+            said.append(
+                f"agreed days from {plain_number(self.days_before)} to {plain_number(self.days_after)}"
+            )
+        if self.start_before != self.start_after:
+            said.append(
+                f"start date from {long_date(self.start_before)} to {long_date(self.start_after)}"
+            )
+        if self.end_before != self.end_after:
+            said.append(
+                f"end date from {long_date(self.end_before)} to {long_date(self.end_after)}"
+            )
+        if self.objectives_before != self.objectives_after:
+            said.append("the objectives")
+        return said
 
 
 class Rating(models.TextChoices):

@@ -26,7 +26,6 @@ from alliance_portal.pages.formats import long_date
 from alliance_portal.pages.forms import OptionalDateField, RowsChoiceField, StepForm
 
 from .logging import (
-    ACTIVE_STATUSES,
     delivery_totals,
     session_cancel,
     session_plan,
@@ -180,19 +179,22 @@ def objectives_posted(request: HttpRequest, deployment: Deployment):
     return objectives
 
 
-ENDED_STATUSES = (Deployment.Status.COMPLETED, Deployment.Status.CANCELLED)
-
-
 def contact_details_until(deployment):
     """When the leader stops seeing the school contact's details, or None while work goes on.
 
     They need them to arrange the work, not afterwards: they go
     `LEADER_CONTACT_DAYS_AFTER_END` days after the deployment ends.
     """
-    if deployment.status not in ENDED_STATUSES:
+    if not deployment.has_ended:
         return None
-    # Agreed work is cancelled only when its request closes: that moment does not move.
-    ended = deployment.completed_at or deployment.request.closed_at or deployment.updated_at
+    # Each way of ending stamps its moment, which does not move afterwards.
+    ended = (
+        deployment.completed_at
+        or deployment.stopped_at
+        or deployment.cancelled_at
+        or deployment.request.closed_at
+        or deployment.updated_at
+    )
     return ended + datetime.timedelta(days=settings.LEADER_CONTACT_DAYS_AFTER_END)
 
 
@@ -226,13 +228,14 @@ def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contact_until": contact_until,
             "contact_shown": contact_until is None or timezone.now() <= contact_until,
             "contact_days": settings.LEADER_CONTACT_DAYS_AFTER_END,
-            "active": deployment.status in ACTIVE_STATUSES,
+            "active": deployment.status in Deployment.LOGGABLE_STATUSES,
             "areas": list(support_request.areas_of_expertise.all()),
             "objectives": list(deployment.objectives.all()),
             "events": list(events),
             "entries": entries,
             "totals": delivered(entries, deployment),
             "sessions": list(deployment.planned_sessions.filter(date__gte=timezone.localdate())),
+            "variations": list(deployment.variations.all()),
         },
     )
 
@@ -276,7 +279,11 @@ def log_add(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "deployments/portal/log_add.html",
-        {"deployment": deployment, "form": form, "active": deployment.status in ACTIVE_STATUSES},
+        {
+            "deployment": deployment,
+            "form": form,
+            "active": deployment.status in Deployment.LOGGABLE_STATUSES,
+        },
     )
 
 
@@ -312,7 +319,7 @@ def log_change(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
         {
             "deployment": deployment,
             "form": form,
-            "active": deployment.status in ACTIVE_STATUSES,
+            "active": deployment.status in Deployment.LOGGABLE_STATUSES,
             "entry": entry,
         },
     )
@@ -361,7 +368,11 @@ def session_add(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "deployments/portal/session_add.html",
-        {"deployment": deployment, "form": form, "active": deployment.status in ACTIVE_STATUSES},
+        {
+            "deployment": deployment,
+            "form": form,
+            "active": deployment.status in Deployment.LOGGABLE_STATUSES,
+        },
     )
 
 

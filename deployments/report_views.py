@@ -20,11 +20,17 @@ from django.views.decorators.http import require_http_methods
 from alliance_portal.pages import submissions
 from alliance_portal.pages.forms import StepForm
 
-from .impact import EVIDENCE_MAX, SUMMARY_MAX, evidence_key, impact_report_submit, rating_key
+from .impact import (
+    EVIDENCE_MAX,
+    SUMMARY_MAX,
+    can_report,
+    evidence_key,
+    impact_report_submit,
+    rating_key,
+)
 from .models import Deployment, ImpactReport, Rating
 from .portal import get_deployment_for_leader
 
-REPORTABLE = (Deployment.Status.IN_DELIVERY, Deployment.Status.COMPLETED)
 OBJECTIVE_FIELD = re.compile(r"^(?:rating|evidence)_(\d+)$")
 
 
@@ -120,7 +126,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     context = {"deployment": deployment, "objectives": objectives, "report": submitted}
-    if submitted is not None or deployment.status not in REPORTABLE:
+    if submitted is not None or not can_report(deployment):
         return render(request, "deployments/impact_report.html", context)
 
     form = ImpactReportForm(

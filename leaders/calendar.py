@@ -24,7 +24,12 @@ from .models import Leader
 
 # How far back the feed reaches; everything planned ahead is included.
 HISTORY = datetime.timedelta(days=366)
-HIDDEN_STATUSES = (Deployment.Status.CANCELLED, Deployment.Status.DECLINED)
+# Sessions of work that ended early or never began leave the calendar.
+HIDDEN_STATUSES = (
+    Deployment.Status.CANCELLED,
+    Deployment.Status.DECLINED,
+    Deployment.Status.STOPPED,
+)
 DEFAULT_SESSION_HOURS = Decimal(1)
 MAX_LINE_OCTETS = 75
 

@@ -18,14 +18,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from alliance_portal.pages.forms import StepForm
-from deployments.models import Deployment, SupportLog
+from deployments.models import Deployment, SupportLog, days_held
 from deployments.services import deployment_answer
 
 from .models import Designation, Leader, academic_year_bounds
 from .services import designation_confirm, designation_refuse
-
-CURRENT = (Deployment.Status.AGREED, Deployment.Status.IN_DELIVERY)
-PAST = (Deployment.Status.COMPLETED, Deployment.Status.DECLINED, Deployment.Status.CANCELLED)
 
 
 def get_leader_for_user(request: HttpRequest) -> Leader:
@@ -39,8 +36,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     year_start, year_end = academic_year_bounds(timezone.localdate())
     deployments = list(
         Deployment.objects.filter(leader__user=request.user)
+        .with_hours_logged()
         .annotate(
-            hours_logged=Sum("log_entries__hours"),
+            days_held=days_held(),
             hours_this_year=Sum(
                 "log_entries__hours", filter=Q(log_entries__date__range=(year_start, year_end))
             ),
@@ -49,21 +47,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .prefetch_related("request__areas_of_expertise")
         .order_by("-proposed_at", "-created_at", "-id")
     )
-    waiting = [
-        d for d in deployments if d.status == Deployment.Status.PROPOSED and d.responded_at is None
-    ]
+    waiting = [d for d in deployments if d.status == Deployment.Status.PROPOSED]
     current = sorted(
-        (d for d in deployments if d.status in CURRENT),
+        (d for d in deployments if d.is_live),
         key=lambda d: (d.start_date is None, d.start_date, d.pk),
     )
-    past = [d for d in deployments if d.status in PAST]
-    for d in deployments:
-        d.days_delivered = (d.hours_logged or Decimal(0)) / SupportLog.HOURS_PER_DAY
+    past = [d for d in deployments if d.has_ended]
     hours_this_year = sum((d.hours_this_year or Decimal(0) for d in deployments), Decimal(0))
-
     days_agreed = sum(
         (
-            d.agreed_days or Decimal(0)
+            d.days_held
             for d in deployments
             if d.status in Deployment.COMMITTED_STATUSES
             and d.start_date is not None

@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -39,12 +38,7 @@ DAYS_MESSAGE = "Enter the number of days as a number, like 15 or 7.5"
 def days_agreed_this_year(leader: Leader) -> Decimal:
     """Days in deployments agreed with the leader that start this academic year."""
     year = academic_year_bounds(timezone.localdate())
-    total = (
-        Deployment.objects.committed()
-        .filter(leader=leader, start_date__range=year)
-        .aggregate(total=Sum("agreed_days"))["total"]
-    )
-    return total or Decimal(0)
+    return Deployment.objects.filter(leader=leader, start_date__range=year).days_committed()
 
 
 def _helper(form, *fields):

@@ -53,6 +53,32 @@ class RequestEventInline(AllianceScopedInline, admin.TabularInline):
         return event.actor_label or "The portal"
 
 
+# What the school (or the coordinator taking its call) wrote: read-only once the request exists.
+SCHOOL_WORDS = [
+    "school",
+    "school_name_given",
+    "school_postcode_given",
+    "routed_to_default",
+    "contact_name",
+    "contact_role",
+    "contact_email",
+    "contact_phone",
+    "designation_sought",
+    "in_ofsted_category",
+    "new_headteacher",
+    "facing_closure",
+    "below_floor_standards",
+    "other_circumstances",
+    "outcomes_sought",
+    "preferred_start",
+    "timing_notes",
+    "estimated_days",
+    "funding",
+    "funding_notes",
+    "closed_reason",
+]
+
+
 @admin.register(SupportRequest)
 class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmin):
     deletable = False
@@ -135,6 +161,7 @@ class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistory
                     "estimated_days",
                     "funding",
                     "funding_notes",
+                    "leaders_wanted",
                 ]
             },
         ),
@@ -152,6 +179,14 @@ class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistory
         ),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is None:
+            # A request typed in from a phone call: the coordinator writes the school's words.
+            return fields
+        # Once sent, the school's words are theirs: a correction is a note on the timeline.
+        return [*fields, *SCHOOL_WORDS]
+
     def get_queryset(self, request):
         # The change page's shortlist reads the school's trust, grid reference and
         # phase. Joined here, the changelist takes these joins instead of
@@ -161,6 +196,7 @@ class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistory
     object_actions = {
         "transition": admin_views.transition_view,
         "propose": admin_views.propose_view,
+        "note": admin_views.note_view,
     }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

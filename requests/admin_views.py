@@ -22,20 +22,16 @@ from deployments.matching import shortlist
 from deployments.services import PROPOSABLE_REQUEST_STATUSES, deployment_propose
 from leaders.models import Designation, Leader
 
-from .models import SupportRequest
-from .services import NEEDS_REASON, TRANSITIONS, request_transition
+from .models import RequestEvent, SupportRequest
+from .services import (
+    NEEDS_REASON,
+    TRANSITIONS,
+    can_transition,
+    owned_by_deployments,
+    request_transition,
+)
 
 Status = SupportRequest.Status
-
-# States a request reaches through another flow, never by a button of its own:
-# proposing a leader, the leader's answer, the agreement, the deployment's
-# start and completion (deployments.services).
-REACHED_THROUGH_DEPLOYMENTS = {
-    Status.PROPOSED,
-    Status.AGREED,
-    Status.IN_DELIVERY,
-    Status.COMPLETED,
-}
 
 # The button for each state a coordinator moves a request to by hand.
 STEP_LABELS = {
@@ -57,41 +53,41 @@ SHOW_EXCLUDED_PARAM = "show_excluded"
 def manual_steps(status):
     """The states a coordinator may move a request in `status` to from its admin page.
 
-    From TRANSITIONS, less the states other flows own. A proposed request goes
-    back to matching only when the leader declines (record their answer on
-    the deployment), so that move is not offered here either.
+    From TRANSITIONS, less the moves its deployments own (`owned_by_deployments`):
+    a proposed request goes back to matching only when the leader declines or
+    the ask is withdrawn, on the deployment.
     """
     allowed = {
         to_status
         for to_status in TRANSITIONS[Status(status)]
-        if not _owned_by_deployments(status, to_status)
+        if not owned_by_deployments(status, to_status)
     }
     return [
         {
             "to_status": to_status,
             "label": STEP_LABELS[to_status],
             "needs_reason": to_status in NEEDS_REASON,
+            "closes": to_status in SupportRequest.CLOSED_STATUSES,
         }
         for to_status in STEP_ORDER
         if to_status in allowed
     ]
 
 
-def _owned_by_deployments(from_status, to_status):
-    """Whether another flow makes this move (the buttons never do)."""
-    if to_status in REACHED_THROUGH_DEPLOYMENTS:
-        return True
-    return from_status == Status.PROPOSED and to_status == Status.MATCHING
-
-
 class TransitionForm(forms.Form):
     to_status = forms.ChoiceField(choices=Status.choices)
     note = forms.CharField(required=False, max_length=2000)
+    confirm = forms.BooleanField(required=False)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(max_length=2000)
 
 
 class ProposeForm(forms.Form):
     leader = forms.ModelChoiceField(queryset=Leader.objects.none())
     designation = forms.ModelChoiceField(queryset=Designation.objects.none(), required=False)
+    answer_by = forms.DateField(required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,19 +100,24 @@ def brokering_context(model_admin, request, support_request):
     can_change = model_admin.has_change_permission(request, support_request)
     show_excluded = request.GET.get(SHOW_EXCLUDED_PARAM) == "1"
     result = None
-    if support_request.status in PROPOSABLE_REQUEST_STATUSES:
+    deployments = list(
+        support_request.deployments.select_related("leader", "designation").order_by(
+            "created_at", "pk"
+        )
+    )
+    places_open = support_request.leaders_wanted > sum(
+        1 for deployment in deployments if deployment.is_live
+    )
+    if support_request.status in PROPOSABLE_REQUEST_STATUSES and places_open:
         # Computed once per page view; the school and its phase come with the request.
         result = shortlist(support_request, include_excluded=show_excluded)
     return {
         "can_broker": can_change,
         "next_steps": manual_steps(support_request.status) if can_change else [],
         "transition_url": _url(support_request, "transition"),
+        "note_url": _url(support_request, "note"),
         "propose_url": _url(support_request, "propose"),
-        "deployments": list(
-            support_request.deployments.select_related("leader", "designation").order_by(
-                "created_at", "pk"
-            )
-        ),
+        "deployments": deployments,
         "shortlist": result,
         "show_excluded": show_excluded,
         "show_excluded_param": SHOW_EXCLUDED_PARAM,
@@ -131,12 +132,17 @@ def transition_view(request, model_admin, object_id):
         messages.error(request, "Choose the state to move the request to.")
         return _back_to(support_request)
     to_status = Status(form.cleaned_data["to_status"])
-    if _owned_by_deployments(support_request.status, to_status):
+    closing = to_status in SupportRequest.CLOSED_STATUSES
+    if (
+        closing
+        and not form.cleaned_data["confirm"]
+        and can_transition(support_request, to_status)
+        and (form.cleaned_data["note"].strip() or to_status not in NEEDS_REASON)
+    ):
         messages.error(
             request,
-            f"Request {support_request.reference} moves to {to_status.label.lower()} only "
-            "through its deployment: propose a leader from the shortlist, or record the "
-            "leader's answer, the agreement, the start or the completion on the deployment.",
+            f"Request {support_request.reference} was not closed: tick the box to confirm, as "
+            "closing cannot be undone and emails the school.",
         )
         return _back_to(support_request)
     try:
@@ -158,6 +164,25 @@ def transition_view(request, model_admin, object_id):
 
 
 @require_POST
+def note_view(request, model_admin, object_id):
+    """A line on the timeline without a change of state: a phone call, a correction."""
+    support_request = changeable_object(model_admin, request, object_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid() or not form.cleaned_data["note"].strip():
+        messages.error(request, "Write the note to add it to the timeline.")
+        return _back_to(support_request)
+    RequestEvent.objects.create(
+        request=support_request,
+        from_status=support_request.status,
+        to_status=support_request.status,
+        actor=request.user,
+        note=form.cleaned_data["note"].strip(),
+    )
+    messages.success(request, "The note is on the timeline.")
+    return _back_to(support_request)
+
+
+@require_POST
 def propose_view(request, model_admin, object_id):
     support_request = changeable_object(model_admin, request, object_id)
     form = ProposeForm(request.POST, user=request.user)
@@ -170,6 +195,7 @@ def propose_view(request, model_admin, object_id):
             support_request=support_request,
             leader=leader,
             designation=form.cleaned_data["designation"],
+            answer_by=form.cleaned_data["answer_by"],
             actor=request.user,
         )
     except ValidationError as error:

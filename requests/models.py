@@ -1,6 +1,7 @@
 """Support requests from schools and how they move through brokerage."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -143,6 +144,13 @@ class SupportRequest(TimestampedModel):
     estimated_days = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     funding = models.CharField(max_length=20, choices=Funding.choices, default=Funding.NOT_KNOWN)
     funding_notes = models.CharField(max_length=255, blank=True)
+    leaders_wanted = models.PositiveSmallIntegerField(
+        "leaders needed",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+        help_text="How many leaders the support needs at once, such as 3 for an NLE with two "
+        "SLEs. Other asks are withdrawn once this many are agreed.",
+    )
 
     privacy_consent_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -164,6 +172,11 @@ class SupportRequest(TimestampedModel):
             models.CheckConstraint(
                 condition=Q(estimated_days__isnull=True) | Q(estimated_days__gte=0),
                 name="request_estimated_days_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(leaders_wanted__gte=1, leaders_wanted__lte=6),
+                name="request_leaders_wanted_sane",
+                violation_error_message="A request needs from 1 to 6 leaders.",
             ),
             models.CheckConstraint(
                 condition=Q(school__isnull=False) | ~Q(school_name_given=""),

@@ -16,7 +16,6 @@ from django.utils import timezone
 from alliance_portal.notifications.services import email_queue
 from alliance_portal.pages.formats import shortened
 from alliance_portal.schools.routing import alliance_for_local_authority
-from deployments.models import Deployment
 
 from .models import RequestEvent, SupportRequest
 from .tracking import tracking_url
@@ -38,8 +37,16 @@ TRANSITIONS = {
     },
     # Back to matching when the proposed leader declines.
     Status.PROPOSED: {Status.AGREED, Status.MATCHING, Status.WITHDRAWN, Status.LAPSED},
-    Status.AGREED: {Status.IN_DELIVERY, Status.WITHDRAWN},
-    Status.IN_DELIVERY: {Status.COMPLETED},
+    # Back to matching (or to an ask still open) when agreed work stops with
+    # nothing delivered; completed when a team's other work had delivered.
+    Status.AGREED: {
+        Status.IN_DELIVERY,
+        Status.PROPOSED,
+        Status.MATCHING,
+        Status.COMPLETED,
+        Status.WITHDRAWN,
+    },
+    Status.IN_DELIVERY: {Status.COMPLETED, Status.AGREED, Status.PROPOSED, Status.MATCHING},
     Status.COMPLETED: {Status.EVALUATED},
     Status.EVALUATED: set(),
     Status.WITHDRAWN: set(),
@@ -51,6 +58,10 @@ TRANSITIONS = {
 # Closing a request without support always needs a reason on record.
 NEEDS_REASON = {Status.WITHDRAWN, Status.DECLINED, Status.NO_MATCH, Status.LAPSED}
 
+# The states a request reaches only because its deployments did (deployments.lifecycle):
+# a leader proposed, work agreed, begun and finished.
+DEPLOYMENT_STAGES = {Status.PROPOSED, Status.AGREED, Status.IN_DELIVERY, Status.COMPLETED}
+
 
 class TransitionError(ValidationError):
     """The change of state is not allowed; the message says why, for a person."""
@@ -60,13 +71,47 @@ def can_transition(support_request, to_status):
     return to_status in TRANSITIONS[support_request.status]
 
 
-@transaction.atomic
+def owned_by_deployments(from_status, to_status):
+    """Whether a move belongs to the deployments: into their stages, or back out to matching."""
+    return to_status in DEPLOYMENT_STAGES or (
+        from_status in DEPLOYMENT_STAGES and to_status == Status.MATCHING
+    )
+
+
 def request_transition(*, support_request, to_status, actor=None, actor_label="", note=""):
     """Move a request to another state and record who, when and why.
 
-    The row is locked while it changes, so two people acting at once cannot
-    both move it. Raises TransitionError and changes nothing when the move is
-    not allowed or a needed reason is missing.
+    For the moves a person makes on the request itself: triage, matching,
+    closing. The moves that follow its deployments are refused here; they
+    happen only through `deployments.services` (see `owned_by_deployments`).
+    """
+    return _transition(
+        support_request=support_request,
+        to_status=to_status,
+        actor=actor,
+        actor_label=actor_label,
+        note=note,
+        by_deployments=False,
+    )
+
+
+def request_follow_deployments(*, support_request, to_status, actor=None, actor_label="", note=""):
+    """The request's move that its deployments call for. Only deployments.lifecycle calls this."""
+    return _transition(
+        support_request=support_request,
+        to_status=to_status,
+        actor=actor,
+        actor_label=actor_label,
+        note=note,
+        by_deployments=True,
+    )
+
+
+@transaction.atomic
+def _transition(*, support_request, to_status, actor, actor_label, note, by_deployments):
+    """The row is locked while it changes, so two people acting at once cannot both move
+    it. Raises TransitionError and changes nothing when the move is not allowed or a
+    needed reason is missing.
     """
     locked = SupportRequest.objects.select_for_update().get(pk=support_request.pk)
     to_status = Status(to_status)
@@ -74,6 +119,16 @@ def request_transition(*, support_request, to_status, actor=None, actor_label=""
         raise TransitionError(
             f"A request that is {locked.get_status_display().lower()} cannot be moved "
             f"to {to_status.label.lower()}."
+        )
+    if owned_by_deployments(locked.status, to_status) != by_deployments:
+        if by_deployments:
+            raise TransitionError(
+                f"A deployment cannot move a request to {to_status.label.lower()}."
+            )
+        raise TransitionError(
+            f"Request {locked.reference} moves to {to_status.label.lower()} only through its "
+            "deployments: propose a leader from the shortlist, or record the leader's answer, "
+            "the agreement, the start, a pause or the end on the deployment."
         )
     note = (note or "").strip()
     if to_status in NEEDS_REASON and not note:
@@ -114,10 +169,9 @@ def request_transition(*, support_request, to_status, actor=None, actor_label=""
 
 def _cancel_open_deployments(support_request):
     """A request closed without support takes its open proposals and agreements with it."""
-    still_open = (Deployment.Status.PROPOSED, Deployment.Status.AGREED)
-    for deployment in support_request.deployments.filter(status__in=still_open):
-        deployment.status = Deployment.Status.CANCELLED
-        deployment.save(update_fields=["status", "updated_at"])
+    from deployments.services import deployments_cancel_with_request
+
+    deployments_cancel_with_request(support_request)
 
 
 def requests_to_lapse(*, days=None, now=None):

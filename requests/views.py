@@ -29,6 +29,7 @@ from .forms import (
 )
 from .journey import SENT_KEY, Draft
 from .models import SupportRequest
+from .school_story import school_headline, school_story
 from .tracking import LinkExpired, request_for_token, tracking_token
 
 SEARCH_RESULTS = 25
@@ -254,19 +255,21 @@ def tracking_link(view):
 @tracking_link
 def track(request, token):
     support_request = _tracked_request(token)
-    deployment = (
+    deployments = list(
         support_request.deployments.committed()
+        .with_hours_logged()
         .select_related("leader", "designation")
-        .order_by("-agreed_at")
-        .first()
+        .prefetch_related("objectives", "variations")
+        .order_by("agreed_at", "pk")
     )
     return render(
         request,
         "requests/track.html",
         {
             "support_request": support_request,
-            "events": support_request.events.all(),
-            "deployment": deployment,
+            "headline": school_headline(support_request, deployments),
+            "story": school_story(support_request, deployments),
+            "deployments": deployments,
             "token": token,
             "can_withdraw": services.can_transition(
                 support_request, SupportRequest.Status.WITHDRAWN

@@ -197,6 +197,15 @@ class DeploymentFactory(factory.django.DjangoModelFactory):
 
 
 class AgreedDeploymentFactory(DeploymentFactory):
+    """Agreed work; pass `logged_hours=7` to give it a support log entry on its start date.
+
+    Ended work (completed, stopped) records the days it delivered: the logged
+    hours when given, one day otherwise.
+    """
+
+    class Meta:
+        skip_postgeneration_save = True
+
     status = Deployment.Status.AGREED
     agreed_days = Decimal("6.0")
     start_date = datetime.date(2026, 10, 1)
@@ -204,6 +213,23 @@ class AgreedDeploymentFactory(DeploymentFactory):
     daily_rate = Decimal("350.00")
     brokerage_fee = Decimal("50.00")
     agreed_at = factory.LazyFunction(timezone.now)
+    days_delivered = factory.LazyAttribute(
+        lambda d: Decimal("1.0") if d.status in Deployment.DELIVERED_STATUSES else None
+    )
+
+    @factory.post_generation
+    def logged_hours(deployment, create, extracted, **kwargs):
+        if not (create and extracted):
+            return
+        SupportLog.objects.create(
+            deployment=deployment,
+            date=deployment.start_date,
+            hours=Decimal(extracted),
+            activity=SupportLog.Activity.COACHING,
+        )
+        if deployment.status in Deployment.DELIVERED_STATUSES:
+            deployment.days_delivered = deployment.days_delivered_now()
+            deployment.save(update_fields=["days_delivered"])
 
 
 class ObjectiveFactory(factory.django.DjangoModelFactory):

@@ -51,6 +51,7 @@ from deployments.models import (
     SchoolEvaluation,
     SchoolObjectiveImpact,
     SupportLog,
+    Variation,
 )
 from leaders.models import (
     AreaOfExpertise,
@@ -201,6 +202,7 @@ VISIBLE = {
     ObjectiveImpact: _through_deployment(ObjectiveImpact, "report__deployment__"),
     SchoolEvaluation: _through_deployment(SchoolEvaluation, "deployment__"),
     SchoolObjectiveImpact: _through_deployment(SchoolObjectiveImpact, "evaluation__deployment__"),
+    Variation: _through_deployment(Variation, "deployment__"),
     LeaderApplication: applications_for,
     Designation: designations_for,
     Leader: leaders_for,

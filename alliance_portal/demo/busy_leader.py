@@ -35,14 +35,18 @@ BUSY_CONTACT_EMAIL = "busy-leader-school@example.net"
 D, S = Deployment.Status, SupportRequest.Status
 # (deployment status, request status, how many) for fifty deployments.
 MIX = (
-    (D.PROPOSED, S.PROPOSED, 5),
+    (D.PROPOSED, S.PROPOSED, 3),
+    (D.ACCEPTED, S.PROPOSED, 2),
     (D.AGREED, S.AGREED, 8),
-    (D.IN_DELIVERY, S.IN_DELIVERY, 12),
+    (D.IN_DELIVERY, S.IN_DELIVERY, 10),
+    (D.PAUSED, S.IN_DELIVERY, 2),
     (D.COMPLETED, S.COMPLETED, 10),
-    (D.COMPLETED, S.EVALUATED, 15),
+    (D.STOPPED, S.COMPLETED, 1),
+    (D.COMPLETED, S.EVALUATED, 14),
 )
 PATH = (S.NEW, S.TRIAGED, S.MATCHING, S.PROPOSED, S.AGREED, S.IN_DELIVERY, S.COMPLETED, S.EVALUATED)
-LOG_ENTRIES = {D.IN_DELIVERY: 10, D.COMPLETED: 16}
+LOG_ENTRIES = {D.IN_DELIVERY: 10, D.PAUSED: 10, D.COMPLETED: 16, D.STOPPED: 4}
+ENDED = (D.COMPLETED, D.STOPPED)
 ACTIVITIES = cycle(SupportLog.Activity.values)
 
 
@@ -109,14 +113,14 @@ def _deploy(
 ):
     """One request for `school`, deployed to the leader and taken as far as the statuses say."""
     # Delivered work ran over the last two years; agreed work starts soon.
-    if deployment_status == D.COMPLETED:
+    if deployment_status in ENDED:
         start = year_start - datetime.timedelta(days=40 + 14 * index)
-    elif deployment_status == D.IN_DELIVERY:
+    elif deployment_status in (D.IN_DELIVERY, D.PAUSED):
         start = today - datetime.timedelta(days=30 + 3 * index)
     else:
         start = today + datetime.timedelta(days=14 + index)
     end = start + datetime.timedelta(days=90)
-    if deployment_status == D.COMPLETED:
+    if deployment_status in ENDED:
         end = min(end, today - datetime.timedelta(days=1))
     proposed_at = timezone.make_aware(
         datetime.datetime.combine(start - datetime.timedelta(days=21), datetime.time(10))
@@ -154,16 +158,36 @@ def _deploy(
     )
     if deployment_status == D.PROPOSED:
         return
-    deployment.responded_at = deployment.agreed_at = deployment.signed_at = proposed_at
+    deployment.responded_at = proposed_at
+    if deployment_status == D.ACCEPTED:
+        deployment.save()
+        return
+    deployment.agreed_at = deployment.signed_at = proposed_at
     deployment.agreed_days = Decimal(3)
     deployment.start_date, deployment.end_date = start, end
     deployment.daily_rate, deployment.brokerage_fee = Decimal(350), Decimal(50)
     deployment.funding_source = Funding.SCHOOL_BUDGET
     deployment.signed_by = "Sam Head; Bea Busy"
-    if deployment_status == D.COMPLETED:
-        deployment.completed_at = timezone.make_aware(
-            datetime.datetime.combine(end, datetime.time(16))
+    ended_at = timezone.make_aware(datetime.datetime.combine(end, datetime.time(16)))
+    if deployment_status != D.AGREED:
+        deployment.started_at = timezone.make_aware(
+            datetime.datetime.combine(start, datetime.time(9))
         )
+    if deployment_status == D.COMPLETED:
+        deployment.completed_at = ended_at
+    elif deployment_status == D.STOPPED:
+        deployment.stopped_at = ended_at
+        deployment.stop_reason = Deployment.StopReason.LEADER_UNAVAILABLE
+        deployment.stop_note = "The leader took up a new post mid-way."
+    elif deployment_status == D.PAUSED:
+        deployment.paused_at = timezone.now() - datetime.timedelta(days=3)
+        deployment.pause_reason = "The school's inspection is this month."
+        deployment.resume_expected = today + datetime.timedelta(days=25)
+    if deployment_status in ENDED:
+        # Two hours an entry, seven hours a day.
+        deployment.days_delivered = (
+            Decimal(2 * LOG_ENTRIES[deployment_status]) / SupportLog.HOURS_PER_DAY
+        ).quantize(Decimal("0.1"))
     deployment.save()
     objectives = Objective.objects.bulk_create(
         Objective(deployment=deployment, description=f"Objective {n} for the bench.", position=n)

@@ -14,6 +14,14 @@ def plain_number(value):
         return value
 
 
+def days_text(value):
+    """A number of days as a person writes it: "1 day", "3 days", "2.5 days"."""
+    if value in (None, ""):
+        return ""
+    number = plain_number(value)
+    return f"{number} day" if number == "1" else f"{number} days"
+
+
 def long_date(day):
     """14 January 2027."""
     return f"{day.day} {day:%B %Y}"

@@ -43,11 +43,7 @@ from requests.tracking import FINAL_STATUSES
 
 REMOVED = "Removed"
 REMOVED_TEXT = "(Removed: the record is past its retention period or was erased on request.)"
-OPEN_DEPLOYMENT_STATUSES = (
-    Deployment.Status.PROPOSED,
-    Deployment.Status.AGREED,
-    Deployment.Status.IN_DELIVERY,
-)
+OPEN_DEPLOYMENT_STATUSES = Deployment.OPEN_STATUSES
 
 
 def removed_email(kind, pk):

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance_portal.accounts import scoping
-from deployments.models import Deployment
+from deployments.models import Deployment, days_held
 from leaders.models import Designation, academic_year_bounds
 from requests.models import SupportRequest
 
@@ -256,11 +256,10 @@ def _count_deployments(figures, scope, now):
     month_end = next_month(month_start) - datetime.timedelta(days=1)
     unanswered = Q(
         status=Deployment.Status.PROPOSED,
-        responded_at__isnull=True,
         proposed_at__lt=now - datetime.timedelta(days=PROPOSAL_WAITING_DAYS),
     )
     ending = Q(
-        status__in=[Deployment.Status.AGREED, Deployment.Status.IN_DELIVERY],
+        status__in=Deployment.LIVE_STATUSES,
         end_date__range=(month_start, month_end),
     )
     totals = scope.deployments.aggregate(
@@ -309,7 +308,7 @@ def _compare_capacity(figures, scope):
         .filter(start_date__range=figures.academic_year)
         .order_by()
         .values_list("designation__kind")
-        .annotate(days=Sum("agreed_days"))
+        .annotate(days=Sum(days_held()))
     )
     # One active designation per leader and kind, so each leader counts once per kind.
     capacity = dict(

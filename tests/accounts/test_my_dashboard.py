@@ -73,6 +73,7 @@ def test_it_lists_waiting_proposals_newest_first(client, leader):
     )
     answered = proposal(leader, "Answered School")
     answered.responded_at = timezone.now()
+    answered.status = "accepted"
     answered.save()
     client.force_login(leader.user)
 

@@ -215,7 +215,7 @@ def test_it_starts_matching(alice, world):
 def test_it_declines_a_request_with_the_reason(alice, world):
     response = alice.post(
         request_url(world.request, "transition"),
-        {"to_status": "declined", "note": "Outside our area."},
+        {"to_status": "declined", "note": "Outside our area.", "confirm": "yes"},
         follow=True,
     )
 
@@ -230,7 +230,7 @@ def test_it_declines_a_request_with_the_reason(alice, world):
 def test_it_refuses_to_close_without_a_reason(alice, world):
     response = alice.post(
         request_url(world.request, "transition"),
-        {"to_status": "no-match", "note": "  "},
+        {"to_status": "no-match", "note": "  ", "confirm": "yes"},
         follow=True,
     )
 
@@ -243,7 +243,9 @@ def test_it_refuses_to_close_without_a_reason(alice, world):
 
 def test_it_refuses_to_decline_a_request_without_a_reason(alice, world):
     response = alice.post(
-        request_url(world.request, "transition"), {"to_status": "declined"}, follow=True
+        request_url(world.request, "transition"),
+        {"to_status": "declined", "confirm": "yes"},
+        follow=True,
     )
 
     world.request.refresh_from_db()
@@ -252,34 +254,79 @@ def test_it_refuses_to_decline_a_request_without_a_reason(alice, world):
     assert messages_of(response) == ["Give a reason for closing this request."]
 
 
-@pytest.mark.parametrize("to_status", ["proposed", "agreed", "in-delivery", "completed"])
-def test_it_leaves_the_deployments_states_to_the_deployment(alice, world, to_status):
-    set_status(world.request, Status.MATCHING)
+def test_it_closes_a_request_only_when_the_coordinator_confirms(alice, world):
+    response = alice.post(
+        request_url(world.request, "transition"),
+        {"to_status": "declined", "note": "Outside our area."},
+        follow=True,
+    )
+
+    world.request.refresh_from_db()
+    assert world.request.status == Status.NEW
+    assert not OutboundEmail.objects.exists()
+    assert "tick the box to confirm" in messages_of(response)[0]
+
+
+@pytest.mark.parametrize(
+    ("from_status", "to_status"),
+    [
+        (Status.MATCHING, "proposed"),
+        (Status.PROPOSED, "agreed"),
+        (Status.PROPOSED, "matching"),
+        (Status.AGREED, "in-delivery"),
+        (Status.IN_DELIVERY, "completed"),
+    ],
+)
+def test_it_leaves_the_deployments_states_to_the_deployment(alice, world, from_status, to_status):
+    set_status(world.request, from_status)
 
     response = alice.post(
         request_url(world.request, "transition"), {"to_status": to_status}, follow=True
     )
 
     world.request.refresh_from_db()
-    assert world.request.status == Status.MATCHING
+    assert world.request.status == from_status
     assert not RequestEvent.objects.exists()
     assert "only through its deployment" in messages_of(response)[0]
 
 
-def test_it_keeps_the_status_read_only_in_the_form(alice, world):
+def test_it_keeps_the_status_and_the_schools_words_read_only_in_the_form(alice, world):
     from tests.admin.test_scoping import post_data
 
     page = alice.get(change_url(world.request))
-    assert "status" not in page.context["adminform"].form.fields
+    fields = page.context["adminform"].form.fields
+    assert "status" not in fields
+    assert not {"contact_name", "outcomes_sought", "in_ofsted_category"} & set(fields)
     data = post_data(page)
-    data.update(status="completed", contact_name="Ada Lovelace")
+    data.update(
+        status="completed",
+        contact_name="Ada Lovelace",
+        outcomes_sought="Something else.",
+        leaders_wanted="2",
+    )
 
     response = alice.post(change_url(world.request), data)
 
     assert response.status_code == 302
     world.request.refresh_from_db()
-    assert world.request.contact_name == "Ada Lovelace"
+    assert world.request.contact_name != "Ada Lovelace"
+    assert world.request.outcomes_sought != "Something else."
     assert world.request.status == Status.NEW
+    # What the coordinator decides stays theirs to change.
+    assert world.request.leaders_wanted == 2
+
+
+def test_a_correction_is_a_note_on_the_timeline(alice, world):
+    response = alice.post(
+        request_url(world.request, "note"),
+        {"note": "Phoned the head: the contact is now Ada Lovelace."},
+        follow=True,
+    )
+
+    event = world.request.events.get()
+    assert (event.from_status, event.to_status, event.actor) == ("new", "new", world.alice)
+    assert event.note == "Phoned the head: the contact is now Ada Lovelace."
+    assert messages_of(response) == ["The note is on the timeline."]
 
 
 def test_it_keeps_the_status_read_only_when_adding(alice, world):
@@ -298,6 +345,7 @@ def test_a_request_added_in_the_admin_starts_its_timeline(alice, world):
         "designation_sought": "not-sure",
         "outcomes_sought": "A plan for reading across the school.",
         "funding": "not-known",
+        "leaders_wanted": "1",
         "events-TOTAL_FORMS": "0",
         "events-INITIAL_FORMS": "0",
     }
@@ -349,11 +397,14 @@ def test_it_shows_the_excluded_leaders_and_why_on_request(alice, world):
 
 def test_it_shows_no_shortlist_once_a_leader_is_agreed(alice, world):
     set_status(world.request, Status.AGREED)
+    factories.AgreedDeploymentFactory(
+        request=world.request, leader=world.near, designation=world.near.designations.get()
+    )
 
     response = alice.get(change_url(world.request))
 
     assert response.context["shortlist"] is None
-    assert "Propose" not in shown(response)
+    assert ">Propose<span" not in shown(response)
 
 
 def test_it_proposes_a_leader_from_the_shortlist(alice, world):
@@ -426,7 +477,7 @@ def test_it_records_an_acceptance_on_the_leaders_behalf(alice, world):
 
     deployment.refresh_from_db()
     assert deployment.responded_at is not None
-    assert deployment.status == Deployment.Status.PROPOSED
+    assert deployment.status == Deployment.Status.ACCEPTED
     assert "on the leader's behalf" in world.request.events.last().note
     assert messages_of(response) == ["Recorded that Nadia Near accepted. Agree the terms below."]
     form = response.context["agreement_form"]
@@ -518,7 +569,7 @@ def test_it_shows_bad_terms_against_their_fields_and_changes_nothing(alice, worl
     assert errors["signed_by"] == ["Say who signed the agreement."]
     assert "Give at least one objective." in shown(response)
     deployment.refresh_from_db()
-    assert deployment.status == Deployment.Status.PROPOSED
+    assert deployment.status == Deployment.Status.ACCEPTED
     assert deployment.agreed_days is None
     assert not deployment.objectives.exists()
 
@@ -532,7 +583,7 @@ def test_it_refuses_more_days_than_the_leader_has_left(alice, world):
         "Only 20 of Nadia Near's 20 days are left in 2026/27; this agreement needs 25."
     ]
     deployment.refresh_from_db()
-    assert deployment.status == Deployment.Status.PROPOSED
+    assert deployment.status == Deployment.Status.ACCEPTED
 
 
 def test_it_refuses_to_agree_before_the_leader_accepts(alice, world):
@@ -555,16 +606,23 @@ def test_it_starts_and_completes_a_deployment(alice, world):
     started = alice.post(deployment_url(deployment, "start"), follow=True)
     world.request.refresh_from_db()
     assert world.request.status == Status.IN_DELIVERY
-    assert "Mark completed" in shown(started)
+    assert "Mark the support completed" in shown(started)
+    factories.SupportLogFactory(deployment=deployment, date=datetime.date(2026, 10, 8))
 
-    completed = alice.post(deployment_url(deployment, "complete"), follow=True)
+    confirm_page = alice.get(deployment_url(deployment, "complete"))
+    assert "this cannot be undone" in shown(confirm_page)
+    unconfirmed = alice.post(deployment_url(deployment, "complete"), {})
+    assert unconfirmed.context["step_form"].errors["confirm"] == ["Tick the box to confirm."]
+    deployment.refresh_from_db()
+    assert deployment.status == Deployment.Status.IN_DELIVERY
+
+    completed = alice.post(deployment_url(deployment, "complete"), {"confirm": "on"}, follow=True)
     deployment.refresh_from_db()
     world.request.refresh_from_db()
     assert deployment.status == Deployment.Status.COMPLETED
     assert world.request.status == Status.COMPLETED
     assert messages_of(completed) == [
-        f"The deployment and request {world.request.reference} are completed; the school has "
-        "been emailed a link to evaluate the support."
+        "The support is completed; the school has been emailed a link to evaluate it."
     ]
     assert OutboundEmail.objects.filter(
         topic="school-evaluation", to=world.request.contact_email
@@ -574,12 +632,12 @@ def test_it_starts_and_completes_a_deployment(alice, world):
 def test_it_refuses_to_complete_a_deployment_not_started(alice, world):
     deployment = accepted(world)
 
-    response = alice.post(deployment_url(deployment, "complete"), follow=True)
+    response = alice.post(deployment_url(deployment, "complete"), {"confirm": "on"})
 
     deployment.refresh_from_db()
-    assert deployment.status == Deployment.Status.PROPOSED
-    assert messages_of(response) == [
-        "Only a deployment in delivery can be completed; this one is proposed to the leader."
+    assert deployment.status == Deployment.Status.ACCEPTED
+    assert response.context["step_form"].non_field_errors() == [
+        "Mark the support completed is not possible: this deployment is accepted by the leader."
     ]
 
 
@@ -604,9 +662,27 @@ def write_views(world):
         (request_url(world.other_request, "propose"), {"leader": deployment.leader.pk}),
         (deployment_url(deployment, "answer"), {"answer": "accept"}),
         (deployment_url(deployment, "agree"), agreement()),
+        (request_url(world.other_request, "note"), {"note": "Phoned the head."}),
         (deployment_url(deployment, "start"), {}),
-        (deployment_url(deployment, "complete"), {}),
+        (deployment_url(deployment, "complete"), {"confirm": "on"}),
+        (deployment_url(deployment, "withdraw"), {}),
+        (
+            deployment_url(deployment, "pause"),
+            {"reason": "Inspection.", "resume_expected": "2030-01-01"},
+        ),
+        (deployment_url(deployment, "resume"), {}),
+        (
+            deployment_url(deployment, "vary"),
+            {"agreed_days": "9", "end_date": "2027-06-30", "objectives": "x", "reason": "More."},
+        ),
+        (
+            deployment_url(deployment, "stop"),
+            {"reason": "other", "note": "Ended.", "confirm": "on"},
+        ),
     ]
+
+
+POST_ONLY = ("/transition/", "/propose/", "/answer/", "/agree/", "/note/")
 
 
 def test_it_answers_404_for_another_alliances_objects(world):
@@ -618,10 +694,15 @@ def test_it_answers_404_for_another_alliances_objects(world):
     assert Deployment.objects.get().status == Deployment.Status.PROPOSED
 
 
-def test_it_answers_405_to_a_get(world):
+def test_it_answers_405_to_a_get_where_a_step_has_no_page(world):
     bob = signed_in(world.bob)
-    for url, _ in write_views(world):
-        assert bob.get(url).status_code == 405, url
+    views = [url for url, _ in write_views(world)]
+    for url in views:
+        if url.endswith(POST_ONLY):
+            assert bob.get(url).status_code == 405, url
+        else:
+            # The later steps show what will happen before they are taken.
+            assert bob.get(url).status_code == 200, url
 
 
 def test_it_answers_403_to_staff_without_permissions_and_404_without_an_alliance(world):

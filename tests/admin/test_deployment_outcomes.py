@@ -40,6 +40,8 @@ def deployment():
 
 
 def report(deployment):
+    if not deployment.log_entries.exists():
+        factories.SupportLogFactory(deployment=deployment, hours=Decimal("7"))
     first, second = deployment.objectives.all()
     impact_report_submit(
         deployment=deployment,

@@ -472,13 +472,13 @@ def post_data(response):
 def test_it_saves_an_unchanged_request_for_its_coordinator(coordinator_x, world):
     url = admin_url(SupportRequest, "change", world.x.request.pk)
     data = post_data(coordinator_x.get(url))
-    data["contact_name"] = "Ada Lovelace"
+    data["leaders_wanted"] = "2"
 
     response = coordinator_x.post(url, data)
 
     assert response.status_code == 302
     world.x.request.refresh_from_db()
-    assert world.x.request.contact_name == "Ada Lovelace"
+    assert world.x.request.leaders_wanted == 2
 
 
 def test_it_refuses_to_move_a_request_to_another_alliance(coordinator_x, world):

@@ -34,6 +34,7 @@ def deployment():
         request__status=SupportRequest.Status.IN_DELIVERY,
         request__school__name="Oakfield Primary School",
         request__contact_email="amira.khan@oakfield.example.org",
+        logged_hours=7,
     )
     ObjectiveFactory(deployment=deployment, position=0, description="Sharper maths lessons")
     ObjectiveFactory(deployment=deployment, position=1, description="A stronger phonics scheme")

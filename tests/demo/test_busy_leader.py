@@ -23,8 +23,10 @@ def test_it_gives_the_busy_leader_fifty_deployments_at_every_stage(register, cli
     statuses = list(leader.deployments.values_list("status", flat=True))
     assert len(statuses) == 50
     assert set(statuses) == set(Deployment.Status.values) - {"declined", "cancelled"}
-    assert SupportLog.objects.filter(deployment__leader=leader).count() == 12 * 10 + 25 * 16
-    assert ImpactReport.objects.filter(deployment__leader=leader).count() == 25
+    assert SupportLog.objects.filter(deployment__leader=leader).count() == 12 * 10 + 24 * 16 + 4
+    assert ImpactReport.objects.filter(deployment__leader=leader).count() == 24
+    paused = leader.deployments.filter(status="paused").first()
+    assert paused.pause_reason and paused.resume_expected
     assert not leader.deployments.filter(request__school=leader.home_school).exists()
     client.force_login(leader.user)
     assert client.get("/my/").status_code == 200

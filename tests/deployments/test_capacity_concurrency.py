@@ -47,6 +47,7 @@ def test_it_never_over_commits_a_leader_when_agreements_run_at_once():
             request=SupportRequestFactory(alliance=alliance, status=SupportRequest.Status.PROPOSED),
             leader=leader,
             designation=designation,
+            status=Deployment.Status.ACCEPTED,
             responded_at=datetime.datetime(2026, 9, 10, 12, tzinfo=datetime.UTC),
         )
         for _ in range(AGREEMENTS)
@@ -94,7 +95,7 @@ def test_it_never_over_commits_a_leader_when_agreements_run_at_once():
     assert committed.aggregate(total=Sum("agreed_days"))["total"] == Decimal("8")
     refused = [pk for pk, outcome in outcomes.items() if outcome != "agreed"]
     assert set(Deployment.objects.filter(pk__in=refused).values_list("status", flat=True)) == {
-        Deployment.Status.PROPOSED
+        Deployment.Status.ACCEPTED
     }
     assert set(
         SupportRequest.objects.filter(deployments__pk__in=refused).values_list("status", flat=True)

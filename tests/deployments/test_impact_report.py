@@ -30,6 +30,7 @@ def make_deployment(status=Status.IN_DELIVERY, objectives=2, **fields):
         "request__status",
         RequestStatus.COMPLETED if status == Status.COMPLETED else RequestStatus.IN_DELIVERY,
     )
+    fields.setdefault("logged_hours", 7 if status != Status.AGREED else None)
     deployment = AgreedDeploymentFactory(
         status=status,
         leader=fields.pop("leader", None) or LeaderFactory(user=UserFactory()),

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from deployments.models import Deployment
-from deployments.services import deployment_agree, deployment_answer
+from deployments.services import deployment_agree, deployment_answer, deployment_complete
 from requests.models import Funding, SupportRequest
 from requests.services import TransitionError, request_transition
 from tests.factories import (
@@ -26,6 +26,7 @@ from tests.factories import (
     DeploymentFactory,
     DesignationFactory,
     LeaderFactory,
+    SupportLogFactory,
     SupportRequestFactory,
     UserFactory,
 )
@@ -125,7 +126,9 @@ def test_an_agreement_made_while_the_school_withdraws_never_deadlocks():
     failures = []
     for _ in range(RACES):
         support_request, deployment = proposal(
-            alliance, responded_at=datetime.datetime(2026, 9, 10, 12, tzinfo=datetime.UTC)
+            alliance,
+            status=Deployment.Status.ACCEPTED,
+            responded_at=datetime.datetime(2026, 9, 10, 12, tzinfo=datetime.UTC),
         )
 
         failures += errors_at_once(
@@ -150,5 +153,53 @@ def test_an_agreement_made_while_the_school_withdraws_never_deadlocks():
             assert deployment.status == Deployment.Status.CANCELLED
         else:
             assert deployment.status == Deployment.Status.AGREED
+
+    assert failures == []
+
+
+def test_completing_while_lapse_requests_runs_never_deadlocks():
+    """The nightly lapse locks each waiting request, then cancels its asks; a completion (and
+    an answer) locks the request first too. Neither may fail, and work under way never lapses."""
+    from requests.services import requests_lapse
+
+    alliance = AllianceFactory()
+    coordinator = CoordinatorFactory(alliance=alliance)
+    failures = []
+    long_ago = datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)
+    for _ in range(RACES):
+        delivering_request, delivering = proposal(
+            alliance,
+            status=Deployment.Status.IN_DELIVERY,
+            agreed_days=Decimal("3"),
+            start_date=datetime.date(2026, 10, 1),
+            end_date=datetime.date(2027, 3, 31),
+        )
+        SupportRequest.objects.filter(pk=delivering_request.pk).update(
+            status=SupportRequest.Status.IN_DELIVERY, status_changed_at=long_ago
+        )
+        SupportLogFactory(deployment=delivering, date=datetime.date(2026, 10, 8))
+        waiting_request, waiting = proposal(alliance)
+        SupportRequest.objects.filter(pk=waiting_request.pk).update(status_changed_at=long_ago)
+
+        failures += errors_at_once(
+            lambda: requests_lapse(days=30),
+            lambda d=delivering: deployment_complete(
+                deployment=d, actor=coordinator, confirmed=True
+            ),
+            lambda d=waiting: deployment_answer(deployment=d, accepted=True, actor=d.leader.user),
+        )
+
+        delivering_request.refresh_from_db()
+        delivering.refresh_from_db()
+        assert (delivering.status, delivering_request.status) == (
+            Deployment.Status.COMPLETED,
+            SupportRequest.Status.COMPLETED,
+        )
+        waiting_request.refresh_from_db()
+        waiting.refresh_from_db()
+        if waiting_request.status == SupportRequest.Status.LAPSED:
+            assert waiting.status == Deployment.Status.CANCELLED
+        else:
+            assert waiting.status == Deployment.Status.ACCEPTED
 
     assert failures == []

@@ -21,7 +21,7 @@ from deployments.impact import school_evaluation_submit
 from deployments.models import Deployment, Rating, SchoolEvaluation, SchoolObjectiveImpact
 from deployments.services import deployment_complete
 from requests.models import SupportRequest
-from tests.factories import AgreedDeploymentFactory, ObjectiveFactory
+from tests.factories import AgreedDeploymentFactory, ObjectiveFactory, SupportLogFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,9 @@ def test_it_refuses_support_not_completed(status):
 
     error = refused(lambda: submit(deployment))
 
-    assert error.messages == ["The support can be evaluated only once it is completed."]
+    assert error.messages == [
+        "The support can be evaluated only once it has ended, with support given."
+    ]
     assert not SchoolEvaluation.objects.exists()
 
 
@@ -226,8 +228,9 @@ def test_completing_the_deployment_emails_the_link(settings):
     deployment = make_deployment(status=Status.IN_DELIVERY)
     deployment.request.status = SupportRequest.Status.IN_DELIVERY
     deployment.request.save()
+    SupportLogFactory(deployment=deployment, date=deployment.start_date)
 
-    deployment_complete(deployment=deployment, actor=None)
+    deployment_complete(deployment=deployment, actor=None, confirmed=True)
 
     sent = OutboundEmail.objects.get(topic="school-evaluation")
     assert sent.to == deployment.request.contact_email

@@ -30,6 +30,7 @@ from tests.factories import (
     DeploymentFactory,
     DesignationFactory,
     LeaderFactory,
+    SupportLogFactory,
     SupportRequestFactory,
     UserFactory,
 )
@@ -81,6 +82,7 @@ def make_accepted(**request_fields):
         request=support_request,
         leader=leader,
         designation=leader.designations.get(),
+        status=Status.ACCEPTED,
         responded_at=datetime.datetime(2026, 9, 10, 12, tzinfo=datetime.UTC),
     )
     return deployment, make_coordinator(support_request)
@@ -232,7 +234,7 @@ def test_it_proposes_under_the_designation_the_coordinator_chose():
 
 @pytest.mark.parametrize(
     "status",
-    [RequestStatus.NEW, RequestStatus.PROPOSED, RequestStatus.AGREED, RequestStatus.WITHDRAWN],
+    [RequestStatus.NEW, RequestStatus.COMPLETED, RequestStatus.EVALUATED, RequestStatus.WITHDRAWN],
 )
 def test_it_proposes_only_while_the_request_is_triaged_or_matching(status):
     support_request = make_request(status=status)
@@ -244,7 +246,10 @@ def test_it_proposes_only_while_the_request_is_triaged_or_matching(status):
         )
     )
 
-    assert "a leader can be proposed only while a request is triaged or finding a leader" in message
+    assert (
+        "a leader can be proposed only while a request is triaged, finding a leader, or has "
+        "places still to fill" in message
+    )
 
 
 def test_it_refuses_a_leader_from_the_requesting_school():
@@ -367,6 +372,7 @@ def test_it_never_proposes_a_leader_who_declined_the_request_again():
 def test_it_records_an_acceptance_on_the_leaders_behalf():
     deployment, coordinator = make_accepted()
     deployment.responded_at = None
+    deployment.status = Status.PROPOSED
     deployment.save()
     other_coordinator = make_coordinator(deployment.request, full_name="Alex Green")
     make_coordinator(deployment.request, is_active=False)
@@ -380,7 +386,7 @@ def test_it_records_an_acceptance_on_the_leaders_behalf():
     )
 
     deployment.refresh_from_db()
-    assert deployment.status == Status.PROPOSED
+    assert deployment.status == Status.ACCEPTED
     assert deployment.responded_at is not None
     support_request = deployment.request
     support_request.refresh_from_db()
@@ -411,6 +417,7 @@ def test_it_records_an_acceptance_on_the_leaders_behalf():
 def test_it_records_the_leaders_own_acceptance():
     deployment, _ = make_accepted()
     deployment.responded_at = None
+    deployment.status = Status.PROPOSED
     deployment.save()
     leader_user = UserFactory()
     Leader.objects.filter(pk=deployment.leader_id).update(user=leader_user)
@@ -433,6 +440,7 @@ def test_it_records_the_leaders_own_acceptance():
 def test_it_records_a_decline_and_returns_the_request_to_matching():
     deployment, coordinator = make_accepted()
     deployment.responded_at = None
+    deployment.status = Status.PROPOSED
     deployment.save()
 
     deployment_answer(
@@ -552,6 +560,7 @@ def test_it_refuses_an_answer_once_the_request_is_closed():
 def test_it_refuses_an_answer_from_someone_else_not_on_the_leaders_behalf():
     deployment, coordinator = make_accepted()
     deployment.responded_at = None
+    deployment.status = Status.PROPOSED
     deployment.save()
 
     message = refused(
@@ -635,7 +644,10 @@ def test_it_cancels_the_requests_other_open_proposals():
     other.refresh_from_db()
     declined.refresh_from_db()
     assert (other.status, declined.status) == (Status.CANCELLED, Status.DECLINED)
-    assert deployment.request.events.get().note.endswith("Other proposals cancelled: Jo Hart.")
+    assert [event.note for event in deployment.request.events.all()][-1] == (
+        "The places are filled, so the ask to Jo Hart was withdrawn."
+    )
+    assert OutboundEmail.objects.filter(topic="deployment-withdraw", to=other.leader.email).exists()
 
 
 @pytest.mark.parametrize(
@@ -665,6 +677,7 @@ def test_it_refuses_terms_that_do_not_add_up(terms, message):
 def test_it_refuses_to_agree_before_the_leader_accepts():
     deployment, coordinator = make_accepted()
     deployment.responded_at = None
+    deployment.status = Status.PROPOSED
     deployment.save()
 
     message = refused(lambda: agree(deployment, coordinator))
@@ -678,7 +691,10 @@ def test_it_refuses_to_agree_a_declined_proposal():
 
     message = refused(lambda: agree(deployment, coordinator))
 
-    assert message.startswith("Only a proposal the leader accepted can be agreed")
+    assert (
+        message
+        == "Agree the deployment is not possible: this deployment is declined by the leader."
+    )
 
 
 def test_it_refuses_more_days_than_the_leader_has_left():
@@ -759,7 +775,7 @@ def test_it_starts_an_agreed_deployment():
             RequestStatus.IN_DELIVERY,
             coordinator,
             "",
-            f"{deployment.leader} started the support.",
+            f"Delivery of {deployment.leader}'s support started.",
         )
     ]
     assert not OutboundEmail.objects.exists()
@@ -767,15 +783,16 @@ def test_it_starts_an_agreed_deployment():
 
 def test_it_completes_a_deployment_in_delivery():
     deployment = AgreedDeploymentFactory(
-        status=Status.IN_DELIVERY, request__status=RequestStatus.IN_DELIVERY
+        status=Status.IN_DELIVERY, request__status=RequestStatus.IN_DELIVERY, logged_hours=10.5
     )
     coordinator = make_coordinator(deployment.request)
 
-    deployment_complete(deployment=deployment, actor=coordinator)
+    deployment_complete(deployment=deployment, actor=coordinator, confirmed=True)
 
     deployment.refresh_from_db()
     assert deployment.status == Status.COMPLETED
     assert deployment.completed_at is not None
+    assert deployment.days_delivered == Decimal("1.5")
     support_request = deployment.request
     support_request.refresh_from_db()
     assert support_request.status == RequestStatus.COMPLETED
@@ -790,16 +807,24 @@ def test_it_starts_only_an_agreed_deployment(status):
 
     message = refused(lambda: deployment_start(deployment=deployment, actor=None))
 
-    assert message.startswith("Only an agreed deployment can start")
+    assert message == (
+        f"Start delivery is not possible: this deployment is {status.label.lower()}."
+    )
 
 
 @pytest.mark.parametrize("status", [Status.PROPOSED, Status.AGREED, Status.COMPLETED])
 def test_it_completes_only_a_deployment_in_delivery(status):
-    deployment = AgreedDeploymentFactory(status=status, request__status=RequestStatus.IN_DELIVERY)
+    deployment = AgreedDeploymentFactory(
+        status=status, request__status=RequestStatus.IN_DELIVERY, logged_hours=7
+    )
 
-    message = refused(lambda: deployment_complete(deployment=deployment, actor=None))
+    message = refused(
+        lambda: deployment_complete(deployment=deployment, actor=None, confirmed=True)
+    )
 
-    assert message.startswith("Only a deployment in delivery can be completed")
+    assert message == (
+        f"Mark the support completed is not possible: this deployment is {status.label.lower()}."
+    )
 
 
 def test_it_refuses_to_start_when_the_request_has_moved_on():
@@ -807,7 +832,10 @@ def test_it_refuses_to_start_when_the_request_has_moved_on():
 
     message = refused(lambda: deployment_start(deployment=deployment, actor=None))
 
-    assert message == "A request that is withdrawn by the school cannot be moved to in delivery."
+    assert message == (
+        f"Request {deployment.request.reference} is withdrawn by the school, so its deployments "
+        "cannot change."
+    )
 
 
 # The whole way through.
@@ -824,7 +852,8 @@ def test_it_walks_a_request_from_proposal_to_completion():
     deployment_answer(deployment=deployment, accepted=True, actor=coordinator, on_behalf=True)
     agree(deployment, coordinator)
     deployment_start(deployment=deployment, actor=coordinator)
-    deployment_complete(deployment=deployment, actor=coordinator)
+    SupportLogFactory(deployment=deployment, date=START, hours=Decimal("7"))
+    deployment_complete(deployment=deployment, actor=coordinator, confirmed=True)
 
     deployment.refresh_from_db()
     support_request.refresh_from_db()

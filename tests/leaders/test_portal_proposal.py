@@ -49,7 +49,7 @@ def test_it_records_an_acceptance(proposal):
 
     proposal.refresh_from_db()
     assert proposal.responded_at is not None
-    assert proposal.status == Deployment.Status.PROPOSED
+    assert proposal.status == Deployment.Status.ACCEPTED
     assert "the coordinator will be in touch" in response.content.decode()
     assert "Nothing is waiting for your answer." in response.content.decode()
 

@@ -137,7 +137,7 @@ def test_every_link_an_email_carries_is_known_to_be_private_or_not():
     """A new kind of private link must be added to PRIVATE_LINKS, or it stays in the outbox."""
     public = {"site_url", "admin_url", "dashboard_url", "sign_in_url", "answer_url"}
     used = set()
-    for template in Path(settings.BASE_DIR, "templates", "emails").glob("*"):
+    for template in Path(settings.BASE_DIR, "templates", "emails").rglob("*.*"):
         used |= set(re.findall(r"{{\s*(\w+_url)\s*}}", template.read_text()))
 
     assert used - public <= PRIVATE_LINKS

@@ -138,7 +138,7 @@ def world():
     deploy(  # answered, even if the state was not moved on
         xr["matching"],
         sle_a,
-        D.PROPOSED,
+        D.ACCEPTED,
         proposed_at=FRIDAY_NOON - datetime.timedelta(days=9),
         responded_at=FRIDAY_NOON - datetime.timedelta(days=8),
     )

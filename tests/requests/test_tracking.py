@@ -28,7 +28,9 @@ def test_it_shows_the_state_in_plain_words_and_the_timeline(client):
     assert support_request.reference in page
     assert "A coordinator has read your request and confirmed what you need." in page
     timeline = page[page.index("What has happened so far") :]
-    assert timeline.index(">New<") < timeline.index(">Triaged<")
+    assert timeline.index("You sent the request") < timeline.index(
+        "A coordinator read your request"
+    )
     assert "Withdraw this request" in page
 
 

@@ -3,7 +3,14 @@
 import pytest
 
 from requests.models import RequestEvent, SupportRequest
-from requests.services import NEEDS_REASON, TRANSITIONS, TransitionError, request_transition
+from requests.services import (
+    NEEDS_REASON,
+    TRANSITIONS,
+    TransitionError,
+    owned_by_deployments,
+    request_follow_deployments,
+    request_transition,
+)
 from tests.factories import (
     AgreedDeploymentFactory,
     DeploymentFactory,
@@ -15,15 +22,21 @@ pytestmark = pytest.mark.django_db
 Status = SupportRequest.Status
 
 ALLOWED = [(a, b) for a, targets in TRANSITIONS.items() for b in targets]
+BY_HAND = [(a, b) for a, b in ALLOWED if not owned_by_deployments(a, b)]
+BY_DEPLOYMENTS = [(a, b) for a, b in ALLOWED if owned_by_deployments(a, b)]
 REFUSED = [(a, b) for a in Status for b in Status if b not in TRANSITIONS[a]]
 
 
-@pytest.mark.parametrize(("from_status", "to_status"), ALLOWED)
-def test_it_applies_every_allowed_transition(from_status, to_status):
+@pytest.mark.parametrize(
+    ("from_status", "to_status", "move"),
+    [(a, b, request_transition) for a, b in BY_HAND]
+    + [(a, b, request_follow_deployments) for a, b in BY_DEPLOYMENTS],
+)
+def test_it_applies_every_allowed_transition(from_status, to_status, move):
     support_request = SupportRequestFactory(status=from_status)
     coordinator = UserFactory(is_staff=True)
 
-    event = request_transition(
+    event = move(
         support_request=support_request, to_status=to_status, actor=coordinator, note="Checked."
     )
 
@@ -49,6 +62,27 @@ def test_it_refuses_every_other_transition(from_status, to_status):
     assert support_request.status == from_status
     assert not RequestEvent.objects.filter(request=support_request).exists()
     assert "cannot be moved" in error.value.message
+
+
+@pytest.mark.parametrize(("from_status", "to_status"), BY_DEPLOYMENTS)
+def test_the_moves_that_follow_deployments_are_refused_anywhere_else(from_status, to_status):
+    """Agreed, in delivery, completed: only the deployment services move a request there."""
+    support_request = SupportRequestFactory(status=from_status)
+
+    with pytest.raises(TransitionError, match="only through its deployments"):
+        request_transition(support_request=support_request, to_status=to_status, note="By hand.")
+
+    support_request.refresh_from_db()
+    assert support_request.status == from_status
+    assert not RequestEvent.objects.filter(request=support_request).exists()
+
+
+@pytest.mark.parametrize(("from_status", "to_status"), BY_HAND)
+def test_the_deployments_cannot_make_a_coordinators_move(from_status, to_status):
+    support_request = SupportRequestFactory(status=from_status)
+
+    with pytest.raises(TransitionError, match="A deployment cannot"):
+        request_follow_deployments(support_request=support_request, to_status=to_status, note="x")
 
 
 @pytest.mark.parametrize("to_status", sorted(NEEDS_REASON))

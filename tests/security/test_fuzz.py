@@ -274,7 +274,10 @@ def fuzz_world(world):  # noqa: F811
     school = SchoolFactory(local_authority=None, town="")
     application = LeaderApplicationFactory(alliance=alliance)
     accepted = DeploymentFactory(
-        request__status="proposed", request__alliance=alliance, responded_at=timezone.now()
+        request__status="proposed",
+        request__alliance=alliance,
+        status="accepted",
+        responded_at=timezone.now(),
     )
     coordinator = CoordinatorFactory(alliance=alliance)
     coordinator.groups.add(ensure_coordinator_group())

@@ -16,7 +16,6 @@ from deployments.models import Deployment, Objective, PlannedSession, SupportLog
 from leaders.models import AreaOfExpertise
 from requests.models import RequestEvent, SupportRequest
 from requests.tracking import tracking_token
-from tests.admin.test_scoping import post_data
 from tests.admin.test_write_scope import changed_tables, snapshot
 from tests.factories import (
     AgreedDeploymentFactory,
@@ -122,7 +121,10 @@ def test_2_it_lists_a_school_that_has_no_local_authority(client):
 @pytest.fixture
 def accepted_proposal():
     deployment = DeploymentFactory(
-        request__status="proposed", responded_at=timezone.now(), leader__days_per_year=20
+        request__status="proposed",
+        status="accepted",
+        responded_at=timezone.now(),
+        leader__days_per_year=20,
     )
     return deployment
 
@@ -178,18 +180,38 @@ def test_4_a_request_page_opens_whatever_preferred_start_was_saved(admin_client,
     assert response.status_code == 200
 
 
+def request_typed_in(**changes):
+    """A request a coordinator types in from a phone call: every field the add page takes.
+
+    (Once a request exists, what the school wrote is read-only, so these boxes
+    are only on the add page.)
+    """
+    existing = SupportRequestFactory(status="matching")
+    return {
+        "source": "school",
+        "alliance": existing.alliance.pk,
+        "school": existing.school.pk,
+        "contact_name": "Ada Lovelace",
+        "contact_email": "ada@school.example.org",
+        "designation_sought": "not-sure",
+        "outcomes_sought": "A plan for reading.",
+        "funding": "not-known",
+        "leaders_wanted": "1",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+        **changes,
+    }
+
+
 @pytest.mark.parametrize("typed", ["9999-12-31", "0001-01-01"])
 def test_4_the_request_page_refuses_a_preferred_start_out_of_range(admin_client, typed):
-    support_request = SupportRequestFactory(status="matching")
-    url = reverse("admin:support_requests_supportrequest_change", args=[support_request.pk])
-    data = {**post_data(admin_client.get(url)), "preferred_start": typed}
+    data = request_typed_in(preferred_start=typed)
 
-    response = admin_client.post(url, data)
+    response = admin_client.post(reverse("admin:support_requests_supportrequest_add"), data)
 
     assert response.status_code == 200
     assert RANGE_MESSAGE in page(response)
-    support_request.refresh_from_db()
-    assert support_request.preferred_start is None
+    assert not SupportRequest.objects.filter(contact_email="ada@school.example.org").exists()
 
 
 # 5. Date boxes take at most 2, 2 and 4 numbers.
@@ -451,12 +473,10 @@ def test_8_a_history_page_with_an_id_that_is_not_a_number_is_a_404(admin_client,
     ],
 )
 def test_8_a_non_numeric_id_in_an_autocomplete_box_is_a_form_error(admin_client, field, value):
-    support_request = SupportRequestFactory(status="matching")
-    url = reverse("admin:support_requests_supportrequest_change", args=[support_request.pk])
-    data = {**post_data(admin_client.get(url)), field: value}
+    data = request_typed_in(**{field: value})
     before = snapshot()
 
-    response = admin_client.post(url, data)
+    response = admin_client.post(reverse("admin:support_requests_supportrequest_add"), data)
 
     assert response.status_code == 200
     assert "Please correct the error below." in page(response)

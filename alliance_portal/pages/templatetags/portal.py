@@ -1,10 +1,11 @@
 import re
 
 from django import forms, template
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from alliance_portal.pages import submissions
-from alliance_portal.pages.formats import plain_number
+from alliance_portal.pages.formats import days_text, plain_number
 
 register = template.Library()
 
@@ -42,6 +43,22 @@ def hours(value):
     if value in (None, ""):
         return ""
     return plain_number(value)
+
+
+@register.filter
+def days(value):
+    """A number of days in words: "1 day", "3 days", "2.5 days"."""
+    return days_text(value)
+
+
+@register.filter
+def when(moment):
+    """A moment as people write it: "1 December 2026, 8:28pm" (local time)."""
+    if not moment:
+        return ""
+    local = timezone.localtime(moment)
+    hour = local.hour % 12 or 12
+    return f"{local.day} {local:%B %Y}, {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
 @register.filter
