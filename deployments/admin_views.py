@@ -57,7 +57,7 @@ STEPS = {
         ),
         "happens": [
             "The leader and the school are emailed the reason and the expected resume date.",
-            "The leader cannot log support until it resumes, and reminders stop.",
+            "The leader cannot log support until it resumes.",
             "The tracking page, the leader's page, the dashboard and the exports show it as paused.",
         ],
         "done": "The support is paused; the leader and the school have been emailed.",
