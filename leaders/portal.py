@@ -152,7 +152,7 @@ def get_proposal_for_leader(request: HttpRequest, pk: int) -> Deployment:
 @require_http_methods(["GET", "POST"])
 def proposal(request: HttpRequest, pk: int) -> HttpResponse:
     deployment = get_proposal_for_leader(request, pk)
-    waiting = deployment.status == Deployment.Status.PROPOSED and deployment.responded_at is None
+    waiting = deployment.status == Deployment.Status.PROPOSED
     form = ProposalAnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and waiting and form.is_valid():
         accepted = form.cleaned_data["answer"] == "accept"

@@ -462,6 +462,8 @@ def test_up_to_three_leaders_can_be_asked_at_once():
 
     assert support_request.deployments.asks().count() == 3
     assert set(support_request.deployments.values_list("answer_by", flat=True)) == {answer_by}
+    ask = OutboundEmail.objects.filter(topic="proposal").first()
+    assert f"Please answer by {answer_by.day} {answer_by:%B %Y}" in ask.body_text
 
 
 def test_when_the_places_fill_the_other_asks_are_withdrawn_courteously():
