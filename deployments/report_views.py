@@ -64,6 +64,14 @@ class ImpactReportForm(StepForm):
         error_messages={"required": "Write a summary of what the support achieved"},
     )
 
+    confirm = forms.BooleanField(
+        label="I understand that the report cannot be changed once it is sent",
+        help_text="The alliance reads it beside the school's own view. If the support is still "
+        "under way, sending the report marks it as completed and the school is emailed a link "
+        "to give its view.",
+        error_messages={"required": "Confirm that you are ready to send the report"},
+    )
+
     def __init__(self, *args, objectives, **kwargs):
         super().__init__(*args, **kwargs)
         layout = []
@@ -90,6 +98,7 @@ class ImpactReportForm(StepForm):
         layout += [
             HTML('<h2 class="govuk-heading-m">Overall</h2>'),
             Field.textarea("summary", max_characters=SUMMARY_MAX),
+            Field.checkbox("confirm", small=True),
         ]
         self.helper.layout = Layout(*layout)
         self.objectives = objectives

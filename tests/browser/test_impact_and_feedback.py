@@ -68,6 +68,7 @@ def test_a_leader_reports_and_the_school_evaluates(
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Give the evidence for objective 1")
     expect(summary).to_contain_text("Choose a rating for objective 2")
+    expect(summary).to_contain_text("Confirm that you are ready to send the report")
     expect(page).to_have_title(re.compile(r"^Error: "))
     assert_accessible(axe_violations)
 
@@ -79,6 +80,7 @@ def test_a_leader_reports_and_the_school_evaluates(
         "The scheme is bought; training is half done."
     )
     page.get_by_label("Summary of the support").fill("Teaching is more confident.")
+    page.get_by_label("I understand that the report cannot be changed once it is sent").check()
     page.get_by_role("button", name="Send your impact report").click()
     expect(page).to_have_url(f"{live_server.url}/my/deployments/{deployment.pk}/")
 

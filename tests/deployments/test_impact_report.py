@@ -196,7 +196,7 @@ def url(deployment):
 
 
 def form_data(deployment, rating=Rating.GREEN, evidence="Books show it.", summary="Better."):
-    data = {"summary": summary}
+    data = {"summary": summary, "confirm": "on"}
     for objective in deployment.objectives.all():
         data[f"rating_{objective.pk}"] = rating
         data[f"evidence_{objective.pk}"] = evidence

@@ -93,6 +93,7 @@ def test_an_impact_report_for_nothing_delivered_completes_nothing_and_asks_no_ev
         f"/my/deployments/{deployment.pk}/report/",
         {
             "summary": "All done.",
+            "confirm": "on",
             f"rating_{objective.pk}": "green",
             f"evidence_{objective.pk}": "It went well.",
         },
@@ -105,7 +106,7 @@ def test_an_impact_report_for_nothing_delivered_completes_nothing_and_asks_no_ev
 
 
 def test_mark_completed_takes_a_confirmation():
-    """"Mark completed" finished 2.4 of 10.5 days in one click, with no confirmation."""
+    """ "Mark completed" finished 2.4 of 10.5 days in one click, with no confirmation."""
     deployment = agreed_work(
         status="in-delivery",
         start=TODAY - datetime.timedelta(days=30),
