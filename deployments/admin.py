@@ -22,7 +22,7 @@ from .models import (
 )
 
 # The support log shows once delivery could have begun.
-WITH_LOG = (Deployment.Status.IN_DELIVERY, Deployment.Status.PAUSED, *Deployment.DELIVERED_STATUSES)
+WITH_LOG = Deployment.STARTED_STATUSES
 
 # Written only by deployments.services, through the buttons and forms above the form.
 PROPOSAL_FIELDS = ["proposed_at", "answer_by", "responded_at", "decline_reason", "decline_note"]

@@ -91,6 +91,8 @@ class Deployment(TimestampedModel):
     ENDED_STATUSES = (Status.DECLINED, *DELIVERED_STATUSES, Status.CANCELLED)
     # Holding days of the leader's capacity (a stopped one only its delivered days).
     COMMITTED_STATUSES = (*LIVE_STATUSES, *DELIVERED_STATUSES)
+    # Delivery has begun (and may have ended).
+    STARTED_STATUSES = (Status.IN_DELIVERY, Status.PAUSED, *DELIVERED_STATUSES)
     # The leader may log support and plan sessions.
     LOGGABLE_STATUSES = (Status.AGREED, Status.IN_DELIVERY)
 
