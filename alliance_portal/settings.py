@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "alliance_portal.demo",
     "alliance_portal.notifications",
     "alliance_portal.reports",
+    "alliance_portal.chasers",
     "alliance_portal.privacy",
     "leaders",
     "requests.apps.SupportRequestsConfig",
@@ -349,6 +350,23 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Open requests with no progress for this many days are closed by `manage.py lapse_requests`.
 REQUEST_LAPSE_DAYS = env.int("REQUEST_LAPSE_DAYS", default=60)
+
+# Reminders `manage.py send_chasers` sends, each once, on working days only
+# (alliance_portal/chasers). The leader is reminded of an unanswered proposal this many
+# working days after it was sent (not before its answer-by date), and the coordinators
+# as many working days after that.
+CHASE_PROPOSAL_WORKING_DAYS = env.int("CHASE_PROPOSAL_WORKING_DAYS", default=3)
+# Agreed work with nothing in its support log this many weeks after its start date.
+CHASE_NOTHING_LOGGED_WEEKS = env.int("CHASE_NOTHING_LOGGED_WEEKS", default=3)
+# No impact report this many days after the work ended (or was due to end).
+CHASE_REPORT_DAYS_AFTER_END = env.int("CHASE_REPORT_DAYS_AFTER_END", default=14)
+# No evaluation from the school this many days after the work was completed or stopped.
+CHASE_EVALUATION_DAYS = env.int("CHASE_EVALUATION_DAYS", default=14)
+# The leader hears that a designation review is due this many days before its date.
+CHASE_REVIEW_DAYS_BEFORE = env.int("CHASE_REVIEW_DAYS_BEFORE", default=60)
+# A reminder that fell due longer ago than this (the job was not run, or the portal is new)
+# is not sent any more; the coordinators' weekly digest still lists what waits.
+CHASE_CATCH_UP_DAYS = env.int("CHASE_CATCH_UP_DAYS", default=30)
 
 # Privacy (see the README's "Security and privacy" and templates/pages/privacy.html).
 # A school's tracking link stops working this many days after the request ends.

@@ -15,7 +15,14 @@ from alliance_portal.schools.models import (
     SchoolChange,
     Trust,
 )
-from deployments.models import Deployment, Objective, PlannedSession, SupportLog
+from deployments.models import (
+    Deployment,
+    ImpactReport,
+    Objective,
+    PlannedSession,
+    SchoolEvaluation,
+    SupportLog,
+)
 from leaders.models import AreaOfExpertise, DeclaredConflict, Designation, Leader, LeaderApplication
 from requests.models import SupportRequest
 
@@ -260,6 +267,33 @@ class PlannedSessionFactory(factory.django.DjangoModelFactory):
     start_time = datetime.time(9, 30)
     hours = Decimal("3")
     note = "Lesson visits with the maths lead."
+
+
+class ImpactReportFactory(factory.django.DjangoModelFactory):
+    """A leader's impact report on completed work."""
+
+    class Meta:
+        model = ImpactReport
+
+    deployment = factory.SubFactory(
+        AgreedDeploymentFactory, status=Deployment.Status.COMPLETED, logged_hours=7
+    )
+    summary = "The maths lead now plans the spring term with the whole department."
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+class SchoolEvaluationFactory(factory.django.DjangoModelFactory):
+    """A school's evaluation of completed work."""
+
+    class Meta:
+        model = SchoolEvaluation
+
+    deployment = factory.SubFactory(
+        AgreedDeploymentFactory, status=Deployment.Status.COMPLETED, logged_hours=7
+    )
+    satisfaction = SchoolEvaluation.Satisfaction.SATISFIED
+    would_use_again = SchoolEvaluation.UseAgain.YES
+    submitted_at = factory.LazyFunction(timezone.now)
 
 
 def leader_with_designation(**fields):

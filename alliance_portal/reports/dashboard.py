@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance_portal.accounts import scoping
+from alliance_portal.pages import working_days as clock
 from deployments.models import Deployment, days_held
 from leaders.models import Designation, academic_year_bounds
 from requests.models import SupportRequest
@@ -30,26 +31,14 @@ QUERIES_PER_DASHBOARD = 8
 
 
 def working_days_between(start, end):
-    """Weekdays after `start` up to and including `end`: Friday to the next Friday is 5."""
-    if end <= start:
-        return 0
-    days = (end - start).days
-    full_weeks, rest = divmod(days, 7)
-    count = full_weeks * 5
-    for offset in range(1, rest + 1):
-        if (start + datetime.timedelta(days=offset)).weekday() < 5:
-            count += 1
-    return count
+    """Working days after `start` up to and including `end`: Friday to the next Friday is 5
+    (weekends and England's bank holidays skipped, alliance_portal.pages.working_days)."""
+    return clock.working_days_between(start, end)
 
 
 def latest_day_older_than(working_days, today):
     """The latest date more than `working_days` working days before `today`."""
-    day, counted = today, 0
-    while counted <= working_days:
-        if day.weekday() < 5:
-            counted += 1
-        day -= datetime.timedelta(days=1)
-    return day
+    return clock.latest_day_older_than(working_days, today)
 
 
 def start_of_day(day):

@@ -135,7 +135,17 @@ def test_only_the_schools_copy_of_a_new_request_holds_the_tracking_link():
 
 def test_every_link_an_email_carries_is_known_to_be_private_or_not():
     """A new kind of private link must be added to PRIVATE_LINKS, or it stays in the outbox."""
-    public = {"site_url", "admin_url", "dashboard_url", "sign_in_url", "answer_url"}
+    # Pages behind sign-in (or public ones): nothing in the link itself lets anyone in.
+    public = {
+        "site_url",
+        "admin_url",
+        "dashboard_url",
+        "sign_in_url",
+        "answer_url",
+        "deployment_url",
+        "report_url",
+        "profile_url",
+    }
     used = set()
     for template in Path(settings.BASE_DIR, "templates", "emails").rglob("*.*"):
         used |= set(re.findall(r"{{\s*(\w+_url)\s*}}", template.read_text()))
