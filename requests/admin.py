@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.html import format_html
 
+from alliance_portal.accounts import scoping
 from alliance_portal.accounts.admin_scoping import (
     AllianceScopedAdmin,
     AllianceScopedHistoryAdmin,
@@ -10,6 +12,7 @@ from alliance_portal.admin_site import ReadOnlyModelAdmin
 from alliance_portal.reports.admin_exports import ExportMixin
 
 from . import admin_views
+from .caseload import next_action, with_caseload_facts, working_days_waiting
 from .models import ReferenceSequence, RequestEvent, SupportRequest
 
 
@@ -79,18 +82,63 @@ SCHOOL_WORDS = [
 ]
 
 
+class CaseFilter(admin.SimpleListFilter):
+    """The caseload opens on open work; closed work shows only when asked for."""
+
+    title = "cases"
+    parameter_name = "cases"
+    OPEN, MINE, UNASSIGNED, CLOSED, ALL = "open", "mine", "unassigned", "closed", "all"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.OPEN, "Open"),
+            (self.MINE, "My open cases"),
+            (self.UNASSIGNED, "Open, nobody's yet"),
+            (self.CLOSED, "Closed"),
+            (self.ALL, "All, open and closed"),
+        ]
+
+    def value(self):
+        return super().value() or self.OPEN
+
+    def choices(self, changelist):
+        # No "All" link of Django's own: "open" is the default, and "all" is a choice.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        closed = SupportRequest.CLOSED_STATUSES
+        value = self.value()
+        if value == self.ALL:
+            return queryset
+        if value == self.CLOSED:
+            return queryset.filter(status__in=closed)
+        queryset = queryset.exclude(status__in=closed)
+        if value == self.MINE:
+            return queryset.filter(owner=request.user)
+        if value == self.UNASSIGNED:
+            return queryset.filter(owner__isnull=True)
+        return queryset
+
+
 @admin.register(SupportRequest)
 class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmin):
     deletable = False
     list_display = [
-        "reference",
+        "reference_column",
         "school_column",
-        "alliance",
         "status",
-        "designation_sought",
-        "created_at",
+        "waiting_column",
+        "next_action_column",
+        "owner_column",
+        "alliance",
     ]
     list_filter = [
+        CaseFilter,
         "status",
         "alliance",
         "designation_sought",
@@ -99,7 +147,7 @@ class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistory
         "in_ofsted_category",
         "facing_closure",
     ]
-    list_select_related = ["school", "alliance"]
+    list_select_related = ["school", "alliance", "owner"]
     search_fields = [
         "=reference",
         "school__name",
@@ -114,6 +162,7 @@ class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistory
         "reference",
         "status",
         "status_changed_at",
+        "owner",
         "privacy_consent_at",
         "closed_at",
         "created_at",
@@ -129,6 +178,7 @@ class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistory
                     "reference",
                     "status",
                     "status_changed_at",
+                    "owner",
                     "source",
                     "alliance",
                     "routed_to_default",
@@ -191,12 +241,49 @@ class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistory
         # The change page's shortlist reads the school's trust, grid reference and
         # phase. Joined here, the changelist takes these joins instead of
         # list_select_related, so they include its columns too.
-        return super().get_queryset(request).select_related("school__phase", "alliance")
+        return with_caseload_facts(
+            super().get_queryset(request).select_related("school__phase", "alliance", "owner")
+        )
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if not scoping.sees_everything(request.user):
+            # A coordinator's list is one alliance's: the column would say it on every row.
+            columns.remove("alliance")
+        return columns
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if not scoping.sees_everything(request.user) and "alliance" in filters:
+            filters.remove("alliance")
+        return filters
+
+    @admin.display(description="Reference", ordering="reference")
+    def reference_column(self, support_request):
+        return format_html('<span class="nowrap">{}</span>', support_request.reference)
+
+    @admin.display(description="Working days in this state", ordering="status_changed_at")
+    def waiting_column(self, support_request):
+        if support_request.is_closed:
+            return "–"
+        return working_days_waiting(support_request)
+
+    @admin.display(description="Next action")
+    def next_action_column(self, support_request):
+        return next_action(support_request)
+
+    @admin.display(description="Owner", ordering="owner__full_name")
+    def owner_column(self, support_request):
+        owner = support_request.owner
+        if owner is None:
+            return "Nobody yet"
+        return owner.full_name or owner.email
 
     object_actions = {
         "transition": admin_views.transition_view,
         "propose": admin_views.propose_view,
         "note": admin_views.note_view,
+        "assign": admin_views.assign_view,
     }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

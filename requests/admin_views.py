@@ -11,6 +11,7 @@ change permission (403), and write only through the services.
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -28,6 +29,7 @@ from .services import (
     TRANSITIONS,
     can_transition,
     owned_by_deployments,
+    request_assign,
     request_transition,
 )
 
@@ -116,6 +118,8 @@ def brokering_context(model_admin, request, support_request):
         "next_steps": manual_steps(support_request.status) if can_change else [],
         "transition_url": _url(support_request, "transition"),
         "note_url": _url(support_request, "note"),
+        "assign_url": _url(support_request, "assign"),
+        "coordinators": list(coordinators_of(support_request.alliance)) if can_change else [],
         "propose_url": _url(support_request, "propose"),
         "deployments": deployments,
         "shortlist": result,
@@ -179,6 +183,44 @@ def note_view(request, model_admin, object_id):
         note=form.cleaned_data["note"].strip(),
     )
     messages.success(request, "The note is on the timeline.")
+    return _back_to(support_request)
+
+
+def coordinators_of(alliance):
+    """Who may own a request of `alliance`: its active coordinators, by name."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True, alliance=alliance)
+        .order_by("full_name", "email")
+    )
+
+
+class AssignForm(forms.Form):
+    owner = forms.ModelChoiceField(queryset=None, required=False)
+
+    def __init__(self, *args, support_request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = coordinators_of(support_request.alliance)
+
+
+@require_POST
+def assign_view(request, model_admin, object_id):
+    """Take, assign or transfer the case; the timeline says who did it."""
+    support_request = changeable_object(model_admin, request, object_id)
+    form = AssignForm(request.POST, support_request=support_request)
+    if not form.is_valid():
+        messages.error(request, "Choose a coordinator of this request's alliance.")
+        return _back_to(support_request)
+    owner = form.cleaned_data["owner"]
+    try:
+        request_assign(support_request=support_request, owner=owner, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, _message(error))
+    else:
+        who = "you" if owner == request.user else (owner or "nobody")
+        messages.success(
+            request, f"Request {support_request.reference} is now looked after by {who}."
+        )
     return _back_to(support_request)
 
 

@@ -115,6 +115,15 @@ class SupportRequest(TimestampedModel):
     alliance = models.ForeignKey(
         "schools.Alliance", on_delete=models.PROTECT, related_name="support_requests"
     )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        help_text="The coordinator who looks after this request. Change it with “Assign”, "
+        "which puts the change on the timeline.",
+    )
     routed_to_default = models.BooleanField(
         default=False,
         help_text="No alliance serves the school's local authority; sent to the default one.",
@@ -186,6 +195,7 @@ class SupportRequest(TimestampedModel):
         ]
         indexes = [
             models.Index(fields=["alliance", "status"], name="request_alliance_status_idx"),
+            models.Index(fields=["owner", "status"], name="request_owner_status_idx"),
             models.Index(fields=["created_at", "id"], name="request_created_idx"),
         ]
 

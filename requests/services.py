@@ -278,3 +278,46 @@ def _queue_request_received(support_request):
         },
         topic="request-received",
     )
+
+
+@transaction.atomic
+def request_assign(*, support_request, owner, actor):
+    """Make `owner` (a coordinator of the request's alliance, or None) look after the request.
+
+    The change goes on the timeline in words: who took, assigned or
+    transferred the case. Refuses an owner who is not an active coordinator of
+    the request's alliance.
+    """
+    locked = (
+        SupportRequest.objects.select_for_update()
+        .select_related("owner")
+        .get(pk=support_request.pk)
+    )
+    if owner is not None and not (
+        owner.is_active and owner.is_staff and owner.alliance_id == locked.alliance_id
+    ):
+        raise ValidationError(
+            {"owner": f"Choose a coordinator of {locked.alliance}: {owner} is not one."}
+        )
+    before = locked.owner
+    if before == owner:
+        raise ValidationError({"owner": f"{owner or 'Nobody'} already looks after this case."})
+    if owner is None:
+        note = f"{actor} took {before} off the case; nobody owns it now."
+    elif before is None and owner == actor:
+        note = f"{actor} took the case."
+    elif before is None:
+        note = f"{actor} assigned the case to {owner}."
+    else:
+        note = f"{actor} moved the case from {before} to {owner}."
+    locked.owner = owner
+    locked.save(update_fields=["owner", "updated_at"])
+    RequestEvent.objects.create(
+        request=locked,
+        from_status=locked.status,
+        to_status=locked.status,
+        actor=actor,
+        note=note,
+    )
+    support_request.refresh_from_db()
+    return locked
