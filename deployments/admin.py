@@ -8,6 +8,7 @@ from alliance_portal.accounts.admin_scoping import (
     AllianceScopedInline,
     ObjectActionsMixin,
 )
+from alliance_portal.admin_site import SavesOnlyWhatChangedMixin
 from alliance_portal.reports.admin_exports import ExportMixin
 
 from . import admin_views
@@ -170,7 +171,9 @@ def outcomes_context(deployment):
 
 
 @admin.register(Deployment)
-class DeploymentAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmin):
+class DeploymentAdmin(
+    SavesOnlyWhatChangedMixin, ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmin
+):
     deletable = False
     list_display = [
         "request",

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 
@@ -8,7 +9,7 @@ from alliance_portal.accounts.admin_scoping import (
     AllianceScopedInline,
     ObjectActionsMixin,
 )
-from alliance_portal.admin_site import ReadOnlyModelAdmin
+from alliance_portal.admin_site import ReadOnlyModelAdmin, SavesOnlyWhatChangedMixin
 from alliance_portal.reports.admin_exports import ExportMixin
 
 from . import admin_views
@@ -125,9 +126,36 @@ class CaseFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SupportRequestForm(forms.ModelForm):
+    class Meta:
+        model = SupportRequest
+        # The admin's fieldsets and read-only fields decide what is shown and edited.
+        exclude = []  # noqa: DJ006
+
+    def clean_leaders_wanted(self):
+        wanted = self.cleaned_data["leaders_wanted"]
+        if self.instance.pk is None:
+            return wanted
+        deployments = self.instance.deployments
+        agreed = deployments.live().count()
+        if wanted < agreed:
+            raise forms.ValidationError(
+                f"{agreed} leaders are already agreed for this request: stop or finish a "
+                "leader's work before needing fewer."
+            )
+        if wanted == agreed and deployments.asks().exists():
+            raise forms.ValidationError(
+                "Withdraw the open asks first: with this many leaders the places would be full."
+            )
+        return wanted
+
+
 @admin.register(SupportRequest)
-class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmin):
+class SupportRequestAdmin(
+    SavesOnlyWhatChangedMixin, ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmin
+):
     deletable = False
+    form = SupportRequestForm
     list_display = [
         "reference_column",
         "school_column",

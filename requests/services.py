@@ -16,6 +16,7 @@ from django.utils import timezone
 from alliance_portal.notifications.services import email_queue
 from alliance_portal.pages.formats import shortened
 from alliance_portal.schools.routing import alliance_for_local_authority
+from deployments.models import Deployment
 
 from .models import RequestEvent, SupportRequest
 from .tracking import tracking_url
@@ -35,8 +36,15 @@ TRANSITIONS = {
         Status.WITHDRAWN,
         Status.LAPSED,
     },
-    # Back to matching when the proposed leader declines.
-    Status.PROPOSED: {Status.AGREED, Status.MATCHING, Status.WITHDRAWN, Status.LAPSED},
+    # Back to matching when the proposed leader declines; completed when a team's other
+    # leader had finished their work and the last ask closes.
+    Status.PROPOSED: {
+        Status.AGREED,
+        Status.MATCHING,
+        Status.COMPLETED,
+        Status.WITHDRAWN,
+        Status.LAPSED,
+    },
     # Back to matching (or to an ask still open) when agreed work stops with
     # nothing delivered; completed when a team's other work had delivered.
     Status.AGREED: {
@@ -179,7 +187,11 @@ def requests_to_lapse(*, days=None, now=None):
     days = settings.REQUEST_LAPSE_DAYS if days is None else days
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
     waiting = [status for status, targets in TRANSITIONS.items() if Status.LAPSED in targets]
-    return SupportRequest.objects.filter(status__in=waiting, status_changed_at__lt=cutoff)
+    # A team's request waiting on one ask while another leader's work is agreed or done
+    # has moved on: it is not left waiting, and closing it would contradict that work.
+    return SupportRequest.objects.filter(status__in=waiting, status_changed_at__lt=cutoff).exclude(
+        deployments__status__in=Deployment.COMMITTED_STATUSES
+    )
 
 
 def requests_lapse(*, days=None, now=None):
