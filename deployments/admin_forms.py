@@ -113,6 +113,7 @@ def _reason(label="Reason", help_text=""):
         label=label,
         max_length=2000,
         help_text=help_text,
+        error_messages={"required": f"Fill in “{label}”: the leader and the school are told it."},
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
     )
 

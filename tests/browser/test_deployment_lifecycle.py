@@ -211,7 +211,7 @@ def test_a_coordinator_pauses_and_resumes_the_support(live_server, page, new_con
     assert_step_page_reads_well(admin, "pause")
     admin.get_by_label("Expected to resume on").fill(resume_on.isoformat())
     submit_step(admin, "Pause the support")
-    expect_refused(admin, "This field is required.")
+    expect_refused(admin, "Fill in “Reason”: the leader and the school are told it.")
     expect(admin.get_by_label("Expected to resume on")).to_have_value(resume_on.isoformat())
     assert_step_page_reads_well(admin, "pause-refused")
     deployment.refresh_from_db()
