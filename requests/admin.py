@@ -6,7 +6,6 @@ from alliance_portal.accounts import scoping
 from alliance_portal.accounts.admin_scoping import (
     AllianceScopedAdmin,
     AllianceScopedHistoryAdmin,
-    AllianceScopedInline,
     ObjectActionsMixin,
 )
 from alliance_portal.admin_site import ReadOnlyModelAdmin, SavesOnlyWhatChangedMixin
@@ -15,47 +14,6 @@ from alliance_portal.reports.admin_exports import ExportMixin
 from . import admin_views
 from .caseload import next_action, with_caseload_facts, working_days_waiting
 from .models import ReferenceSequence, RequestEvent, SupportRequest
-
-
-class RequestEventInline(AllianceScopedInline, admin.TabularInline):
-    """The request's timeline, oldest first: when, from which state to which, who and why."""
-
-    model = RequestEvent
-    verbose_name = "timeline entry"
-    verbose_name_plural = "timeline"
-    extra = 0
-    fields = ["when", "from_state", "to_state", "who", "note"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor").order_by("created_at", "pk")
-
-    @admin.display(description="When")
-    def when(self, event):
-        return event.created_at
-
-    @admin.display(description="From")
-    def from_state(self, event):
-        if not event.from_status:
-            return "(sent in)"
-        return event.get_from_status_display()
-
-    @admin.display(description="To")
-    def to_state(self, event):
-        if event.from_status == event.to_status:
-            return "(no change of state)"
-        return event.get_to_status_display()
-
-    @admin.display(description="Who")
-    def who(self, event):
-        if event.actor_id:
-            return event.actor.full_name or event.actor.email
-        return event.actor_label or "The portal"
-
 
 # What the school (or the coordinator taking its call) wrote: read-only once the request exists.
 SCHOOL_WORDS = [
@@ -196,7 +154,6 @@ class SupportRequestAdmin(
         "created_at",
         "updated_at",
     ]
-    inlines = [RequestEventInline]
     show_full_result_count = False
     fieldsets = [
         (

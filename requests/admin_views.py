@@ -9,10 +9,13 @@ request's ModelAdmin mounts under its own URLs (`get_urls`, wrapped in
 change permission (403), and write only through the services.
 """
 
+import datetime
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -23,6 +26,7 @@ from deployments.matching import shortlist
 from deployments.services import PROPOSABLE_REQUEST_STATUSES, deployment_propose
 from leaders.models import Designation, Leader
 
+from .caseload import next_action
 from .models import RequestEvent, SupportRequest
 from .services import (
     NEEDS_REASON,
@@ -32,6 +36,7 @@ from .services import (
     request_assign,
     request_transition,
 )
+from .timeline import timeline_lines
 
 Status = SupportRequest.Status
 
@@ -84,6 +89,42 @@ class TransitionForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(max_length=2000)
+    shown_to_leader = forms.BooleanField(required=False)
+
+
+# A request from the same school sent this close to another open one is likely the same need.
+LIKELY_DUPLICATE_DAYS = 30
+# Other requests are listed while open, or for this long after they were sent.
+OTHER_REQUESTS_DAYS = 365
+
+
+def other_requests(user, support_request):
+    """The school's and its trust's other requests the user may see: open ones, and recent."""
+    school = support_request.school
+    if school is not None:
+        same = Q(school=school)
+        if school.trust_id:
+            same |= Q(school__trust_id=school.trust_id)
+    else:
+        same = Q(school__isnull=True, school_name_given__iexact=support_request.school_name_given)
+    since = support_request.created_at - datetime.timedelta(days=OTHER_REQUESTS_DAYS)
+    found = list(
+        scoping.requests_for(user)
+        .filter(same)
+        .filter(Q(created_at__gte=since) | ~Q(status__in=SupportRequest.CLOSED_STATUSES))
+        .exclude(pk=support_request.pk)
+        .select_related("school")
+        .order_by("-created_at")[:10]
+    )
+    window = datetime.timedelta(days=LIKELY_DUPLICATE_DAYS)
+    for other in found:
+        other.same_school = other.school_id == support_request.school_id
+        other.likely_duplicate = (
+            other.same_school
+            and not other.is_closed
+            and abs(other.created_at - support_request.created_at) <= window
+        )
+    return found
 
 
 class ProposeForm(forms.Form):
@@ -113,8 +154,13 @@ def brokering_context(model_admin, request, support_request):
     if support_request.status in PROPOSABLE_REQUEST_STATUSES and places_open:
         # Computed once per page view; the school and its phase come with the request.
         result = shortlist(support_request, include_excluded=show_excluded)
+    others = other_requests(request.user, support_request)
     return {
         "can_broker": can_change,
+        "timeline": timeline_lines(support_request.events.select_related("actor")),
+        "other_requests": others,
+        "likely_duplicates": [other for other in others if other.likely_duplicate],
+        "next_action": next_action(support_request),
         "next_steps": manual_steps(support_request.status) if can_change else [],
         "transition_url": _url(support_request, "transition"),
         "note_url": _url(support_request, "note"),
@@ -181,8 +227,14 @@ def note_view(request, model_admin, object_id):
         to_status=support_request.status,
         actor=request.user,
         note=form.cleaned_data["note"].strip(),
+        shown_to_leader=form.cleaned_data["shown_to_leader"],
     )
-    messages.success(request, "The note is on the timeline.")
+    messages.success(
+        request,
+        "The note is on the timeline, and the request's leaders see it on their page."
+        if form.cleaned_data["shown_to_leader"]
+        else "The note is on the timeline.",
+    )
     return _back_to(support_request)
 
 

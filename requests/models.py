@@ -255,10 +255,16 @@ class RequestEvent(models.Model):
         max_length=150, blank=True, help_text="Who acted when it was not a signed-in user."
     )
     note = models.TextField(blank=True)
+    shown_to_leader = models.BooleanField(
+        default=False, help_text="A coordinator's note the request's leaders see on their page."
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
 
     def __str__(self):
-        return f"{self.request}: {self.from_status or '-'} to {self.to_status}"
+        # Without the request: a list of events would read it once per line.
+        if self.from_status == self.to_status:
+            return f"Note of {self.created_at:%d %b %Y}"
+        return f"{self.get_to_status_display()} on {self.created_at:%d %b %Y}"

@@ -185,3 +185,105 @@ def test_the_caseload_costs_the_same_queries_at_any_size(alliance, size, setting
     assert len(rows(response)) == 2 * size
     # session, user, count, rows (with their deployments' facts), filter choices
     assert len(queries) <= 8, [query["sql"] for query in queries]
+
+
+# The case page.
+
+
+def case_page(client, support_request):
+    url = reverse("admin:support_requests_supportrequest_change", args=[support_request.pk])
+    return html.unescape(client.get(url).content.decode())
+
+
+def test_the_case_page_opens_on_a_summary_with_the_next_action(alliance):
+    anna = coordinator(alliance, "Anna Cole")
+    support_request = factories.SupportRequestFactory(
+        alliance=alliance, owner=anna, contact_name="Priya Shah", estimated_days=6
+    )
+
+    page = case_page(signed_in(anna), support_request)
+
+    summary = page[page.index('id="case-summary"') : page.index('id="brokering"')]
+    assert "Triage the request" in summary
+    assert "Anna Cole" in summary
+    assert f"URN {support_request.school.urn}" in summary
+    assert "Priya Shah" in summary
+    assert "About 6 days" in summary
+
+
+def test_a_likely_duplicate_is_flagged_and_the_trusts_requests_listed(alliance):
+    anna = coordinator(alliance, "Anna Cole")
+    trust = factories.TrustFactory()
+    school = factories.SchoolFactory(trust=trust)
+    sister = factories.SchoolFactory(trust=trust)
+    first = factories.SupportRequestFactory(alliance=alliance, school=school)
+    again = factories.SupportRequestFactory(alliance=alliance, school=school)
+    sisters = factories.SupportRequestFactory(alliance=alliance, school=sister)
+    elsewhere = factories.SupportRequestFactory(school=school)  # another alliance's
+
+    page = case_page(signed_in(anna), again)
+
+    warning = page[page.index('id="likely-duplicate"') :][:600]
+    assert first.reference in warning
+    assert sisters.reference not in warning
+    listed = page[page.index('id="other-requests"') :][:1500]
+    assert first.reference in listed and sisters.reference in listed
+    assert "(same trust)" in listed
+    assert elsewhere.reference not in page
+
+
+def test_a_note_can_be_shown_to_the_leader(alliance):
+    anna = coordinator(alliance, "Anna Cole")
+    deployment = factories.AgreedDeploymentFactory(
+        request__alliance=alliance,
+        request__status="agreed",
+        leader=factories.LeaderFactory(user=factories.UserFactory()),
+    )
+    client = signed_in(anna)
+    url = reverse("admin:support_requests_supportrequest_note", args=[deployment.request.pk])
+
+    client.post(url, {"note": "The head prefers Tuesday visits.", "shown_to_leader": "on"})
+    client.post(url, {"note": "Internal: budget is tight."})
+
+    page = case_page(client, deployment.request)
+    assert "<strong>Anna Cole</strong> added a note: The head prefers Tuesday visits." in page
+    leader_page = signed_in(deployment.leader.user).get(f"/my/deployments/{deployment.pk}/")
+    text = html.unescape(leader_page.content.decode())
+    assert "note from the coordinator: The head prefers Tuesday visits." in text
+    assert "budget is tight" not in text
+
+
+def test_the_case_page_costs_the_same_queries_at_any_size(alliance):
+    """One timeline line, other request and declined leader; then eight of each."""
+    anna = coordinator(alliance, "Anna Cole")
+    school = factories.SchoolFactory(trust=factories.TrustFactory())
+    support_request = factories.SupportRequestFactory(
+        alliance=alliance, school=school, status="matching", owner=anna
+    )
+    client = signed_in(anna)
+    url = reverse("admin:support_requests_supportrequest_change", args=[support_request.pk])
+
+    def grow(count):
+        for number in range(count):
+            support_request.events.create(to_status="new", actor=anna, note=f"Line {number}")
+            factories.SupportRequestFactory(alliance=alliance, school=school)
+            leader = factories.LeaderFactory()
+            factories.DeploymentFactory(
+                request=support_request,
+                leader=leader,
+                designation=factories.DesignationFactory(leader=leader, alliance=alliance),
+                status="declined",
+            )
+
+    def count():
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    grow(1)
+    few = count()
+    grow(7)
+    many = count()
+
+    assert few == many, (few, many)
