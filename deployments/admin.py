@@ -219,6 +219,17 @@ class DeploymentAdmin(
         # Who is deployed for what is settled when the leader is proposed.
         return ["request", "leader", "designation", *fields]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing on the form is edited by hand (the steps above do the work): no save buttons.
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_inlines(self, request, obj):
         if obj is not None and obj.status in WITH_LOG:
             return [ObjectiveInline, VariationInline, SupportLogInline]

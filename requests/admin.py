@@ -214,6 +214,11 @@ class SupportRequestAdmin(
         ),
     ]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # A case page is about this case: no "Save and add another" beside its buttons.
+        extra_context = {**(extra_context or {}), "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is None:

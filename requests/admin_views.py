@@ -155,13 +155,15 @@ def brokering_context(model_admin, request, support_request):
         # Computed once per page view; the school and its phase come with the request.
         result = shortlist(support_request, include_excluded=show_excluded)
     others = other_requests(request.user, support_request)
+    steps = manual_steps(support_request.status) if can_change else []
     return {
         "can_broker": can_change,
         "timeline": timeline_lines(support_request.events.select_related("actor")),
         "other_requests": others,
         "likely_duplicates": [other for other in others if other.likely_duplicate],
         "next_action": next_action(support_request),
-        "next_steps": manual_steps(support_request.status) if can_change else [],
+        "next_steps": steps,
+        "closing_steps": [step for step in steps if step["closes"]],
         "transition_url": _url(support_request, "transition"),
         "note_url": _url(support_request, "note"),
         "assign_url": _url(support_request, "assign"),
