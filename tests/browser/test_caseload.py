@@ -51,7 +51,7 @@ def caseload():
         outcomes_sought="Stronger reading across key stage 2, and a plan the staff own. " * 5,
     )
     SupportRequestFactory(alliance=alliance, school=school)  # a likely duplicate
-    for number in range(12):
+    for _ in range(12):
         SupportRequestFactory(alliance=alliance, status="new")
     SupportRequestFactory(alliance=alliance, status="withdrawn", contact_name="Closed Case")
     for number in range(6):
