@@ -278,7 +278,7 @@ class BrokerageStage(BuilderBase):
         # Requests finding a leader (again) whose agreed work stopped before it began.
         looking = [plan for plan in plans if plan.status in (S.MATCHING, S.NO_MATCH)]
         restarts = min(extra // 3, max(1, round(reached * RESTARTED_SHARE)), len(looking))
-        for plan in self.rng.sample(looking, restarts):
+        for plan in self._several(looking, restarts, first=S.MATCHING):
             plan.variant = RESTARTED
             extra -= 1
         extra -= self._form_teams(plans, reached, places=(extra * 3) // 5)
@@ -293,13 +293,15 @@ class BrokerageStage(BuilderBase):
     def _form_teams(self, plans, reached, places):
         """Requests for an NLE with one or two SLEs; returns how many extra places they take."""
         places = min(places, max(3, round(reached * TEAM_SHARE)))
+        # Recent work (evaluated requests go back years, before most NLEs were designated).
         agreed = [
             plan
             for plan in plans
-            if plan.status in DEPLOYMENT_FOR_REQUEST and not (plan.featured or plan.variant)
+            if plan.status in (S.AGREED, S.IN_DELIVERY, S.COMPLETED)
+            and not (plan.featured or plan.variant)
         ]
         taken = 0
-        for index, plan in enumerate(self.rng.sample(agreed, len(agreed))):
+        for index, plan in enumerate(self._several(agreed, len(agreed), first=S.IN_DELIVERY)):
             size = 3 if index % 2 == 0 and places - taken >= 2 else 2
             if places - taken < size - 1:
                 break
@@ -310,23 +312,37 @@ class BrokerageStage(BuilderBase):
         return taken
 
     def _choose_turns(self, plans):
-        """Which requests take the lifecycle's other turns: a few of each, at least one."""
+        """Which requests take the lifecycle's other turns: a few of each, at least one, and
+        one of each in the first alliance (the demo coordinator's) where it can be."""
         plain = [plan for plan in plans if not (plan.featured or plan.variant)]
         for variant, statuses, share in (
             (ACCEPTED, (S.PROPOSED,), ACCEPTED_SHARE),
             (PAUSED, (S.IN_DELIVERY,), PAUSED_SHARE),
+            # A recent early stop (completed, not yet evaluated) shows on the dashboard.
             (STOPPED, (S.COMPLETED, S.EVALUATED), STOPPED_SHARE),
         ):
-            for plan in self._some([p for p in plain if p.status in statuses], share):
+            chosen = self._some(
+                [p for p in plain if p.status in statuses], share, first=statuses[0]
+            )
+            for plan in chosen:
                 plan.variant = variant
         agreed = [p for p in plain if p.status in DEPLOYMENT_FOR_REQUEST and not p.variant]
         # Each kind of change in turn, so even a small world has one of each.
         for index, plan in enumerate(self._some(agreed, VARIED_SHARE)):
             plan.varied = VARIATION_KINDS[index % len(VARIATION_KINDS)]
 
-    def _some(self, plans, share):
-        """A random share of `plans`, at least one when there are any."""
-        return self.rng.sample(plans, min(len(plans), max(1, round(len(plans) * share))))
+    def _some(self, plans, share, first=None):
+        """A random share of `plans`, at least one when there are any (see `_several`)."""
+        return self._several(plans, max(1, round(len(plans) * share)), first)
+
+    def _several(self, plans, count, first=None):
+        """`count` of `plans` at random (all, if fewer), in random order; the first of them in
+        the first alliance (and in status `first`, when given) if any of `plans` is."""
+        chosen = self.rng.sample(plans, min(len(plans), count))
+        shown = [p for p in plans if p.alliance == 0 and (first is None or p.status == first)]
+        if chosen and shown and not set(chosen) & set(shown):
+            chosen[0] = self.rng.choice(shown)
+        return chosen
 
     def _path(self, plan):
         """The states a request passed through, with a detour for each declined proposal."""
@@ -436,7 +452,9 @@ class BrokerageStage(BuilderBase):
             if plan.featured and accepted_or_open:
                 leader_plan = self.leader_plans[0]
             else:
-                leader_plan = self._choose_leader(plan, taken, committed=after == S.AGREED)
+                leader_plan = self._choose_leader(
+                    plan, taken, committed=after == S.AGREED, insist=plan.variant == TEAM
+                )
             halves = None
             if after == S.AGREED:
                 halves = self._agreed_halves(plan, leader_plan)
@@ -458,7 +476,7 @@ class BrokerageStage(BuilderBase):
         proposed_at = self._between(plan.times[asked], plan.times[agreed], others)
         agreed_at = self._between(plan.times[agreed], agreed_before, others)
         for proposed, agreement in zip(proposed_at, agreed_at, strict=True):
-            leader_plan = self._choose_leader(plan, taken, committed=True, kind=K.SLE)
+            leader_plan = self._choose_leader(plan, taken, committed=True, kind=K.SLE, insist=True)
             halves = self._agreed_halves(plan, leader_plan)
             self._book(plan, leader_plan, halves)
             taken.add(leader_plan)
@@ -484,7 +502,15 @@ class BrokerageStage(BuilderBase):
             ]
 
     def _between(self, earliest, latest, count=1):
-        """`count` moments strictly between two, in order, each to the second."""
+        """`count` moments strictly between two, in order, each to the second: in working
+        hours on days between them where they fit, else spread evenly between the two."""
+        days = (latest.date() - earliest.date()).days
+        moments = sorted(
+            self._at(earliest.date() + datetime.timedelta(days=self.rng.randint(0, days)))
+            for _ in range(count)
+        )
+        if all(earliest < moment < latest for moment in moments) and len(set(moments)) == count:
+            return moments
         span = (latest - earliest).total_seconds()
         low, high = self.rng.uniform(0.1, 0.5), self.rng.uniform(0.6, 0.9)
         steps = max(count - 1, 1)
@@ -509,12 +535,13 @@ class BrokerageStage(BuilderBase):
             raise RuntimeError(f"{leader_plan.leader} would be over-committed in {year}.")
         self.halves_used[key] += halves
 
-    def _choose_leader(self, plan, taken, committed, kind=None):
+    def _choose_leader(self, plan, taken, committed, kind=None, insist=False):
         """A leader of the sought kind near the school, free of conflicts, with days left.
 
         Random tries within the best pool first, widening to everyone; a full
         scan is the last resort, so even a tiny world either finds someone or
-        says plainly that it has too few leaders.
+        says plainly that it has too few leaders. With `insist` (a team's
+        places), every leader of the kind is tried before anyone else.
         """
         sought = kind or plan.request.designation_sought
         kind_pool = self.pool_by_kind.get(
@@ -526,6 +553,10 @@ class BrokerageStage(BuilderBase):
                 candidate = self.rng.choice(pool)
                 if self._suits(plan, candidate, taken, committed, strict):
                     return candidate
+            if insist and pool is kind_pool and not strict:
+                for candidate in kind_pool:
+                    if self._suits(plan, candidate, taken, committed, strict=False):
+                        return candidate
         for candidate in self.active_leaders:
             if self._suits(plan, candidate, taken, committed, strict=False):
                 return candidate
