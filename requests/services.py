@@ -301,7 +301,7 @@ def request_assign(*, support_request, owner, actor):
     the request's alliance.
     """
     locked = (
-        SupportRequest.objects.select_for_update()
+        SupportRequest.objects.select_for_update(of=("self",))
         .select_related("owner")
         .get(pk=support_request.pk)
     )
