@@ -241,3 +241,20 @@ class PortalAdminSite(admin.AdminSite):
                 {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
             )
         super().register(model_or_iterable, admin_class, **options)
+
+
+class SavesOnlyWhatChangedMixin:
+    """A change form writes only the fields its user changed.
+
+    A full-row save would write back every column as it was read when the
+    page was opened, so a state a service changed in the meantime (a leader
+    accepting, a deployment starting) would be overwritten by the old one.
+    """
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        concrete = {field.name for field in obj._meta.concrete_fields}
+        changed = [name for name in form.changed_data if name in concrete]
+        if changed:
+            obj.save(update_fields=[*changed, "updated_at"])

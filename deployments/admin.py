@@ -8,6 +8,7 @@ from alliance_portal.accounts.admin_scoping import (
     AllianceScopedInline,
     ObjectActionsMixin,
 )
+from alliance_portal.admin_site import SavesOnlyWhatChangedMixin
 from alliance_portal.reports.admin_exports import ExportMixin
 
 from . import admin_views
@@ -170,7 +171,9 @@ def outcomes_context(deployment):
 
 
 @admin.register(Deployment)
-class DeploymentAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmin):
+class DeploymentAdmin(
+    SavesOnlyWhatChangedMixin, ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmin
+):
     deletable = False
     list_display = [
         "request",
@@ -215,6 +218,17 @@ class DeploymentAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmi
             return fields
         # Who is deployed for what is settled when the leader is proposed.
         return ["request", "leader", "designation", *fields]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing on the form is edited by hand (the steps above do the work): no save buttons.
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_inlines(self, request, obj):
         if obj is not None and obj.status in WITH_LOG:

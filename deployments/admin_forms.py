@@ -8,9 +8,12 @@ and their refusals are shown against the fields they concern.
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 
 from alliance_portal.pages.dates import validate_in_range
+from alliance_portal.pages.formats import plain_number
 from alliance_portal.pages.forms import ServiceErrorsMixin
+from leaders.models import academic_year_bounds
 from requests.models import Funding
 
 from .models import Deployment
@@ -82,15 +85,32 @@ class AgreementForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args, deployment, **kwargs):
         support_request = deployment.request
+        start = support_request.preferred_start or timezone.localdate()
+        year = academic_year_bounds(start)
+        leader = deployment.leader
+        left = max(
+            leader.days_per_year
+            - Deployment.objects.filter(leader=leader, start_date__range=year)
+            .exclude(pk=deployment.pk)
+            .days_committed(),
+            Decimal(0),
+        )
+        wanted = support_request.estimated_days
         kwargs.setdefault(
             "initial",
             {
                 "funding_source": support_request.funding,
-                "agreed_days": support_request.estimated_days,
+                # What the school asked for, but never more than the leader has left.
+                "agreed_days": left if wanted is None else min(wanted, left),
                 "start_date": support_request.preferred_start,
             },
         )
         super().__init__(*args, **kwargs)
+        asked = f"The school asked for about {plain_number(wanted)}. " if wanted else ""
+        self.fields["agreed_days"].help_text = (
+            f"{asked}{leader} has {plain_number(left)} of {plain_number(leader.days_per_year)} "
+            f"days left in {year[0].year}/{year[1].year % 100:02d}."
+        )
 
     def terms(self):
         """The cleaned data as deployment_agree's keyword arguments."""
@@ -113,6 +133,7 @@ def _reason(label="Reason", help_text=""):
         label=label,
         max_length=2000,
         help_text=help_text,
+        error_messages={"required": f"Fill in “{label}”: the leader and the school are told it."},
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
     )
 

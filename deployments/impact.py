@@ -48,14 +48,12 @@ REPORTABLE_STATUSES = (Status.IN_DELIVERY, *Deployment.DELIVERED_STATUSES)
 
 def can_report(deployment):
     """Whether the leader may write the impact report: work with support delivered."""
-    return deployment.status in REPORTABLE_STATUSES and deployment.hours_delivered() > 0
+    return deployment.status in REPORTABLE_STATUSES and deployment.days_delivered_now() > 0
 
 
 def can_be_evaluated(deployment):
     """Whether the school may evaluate: work ended (completed or stopped) that delivered something."""
-    return (
-        deployment.status in Deployment.DELIVERED_STATUSES and (deployment.days_delivered or 0) > 0
-    )
+    return deployment.delivered_something
 
 
 @transaction.atomic
@@ -78,7 +76,7 @@ def impact_report_submit(*, deployment, actor, summary, ratings):
             "An impact report can be written only once the support is under way; this "
             f"deployment is {deployment.get_status_display().lower()}."
         )
-    if deployment.hours_delivered() <= 0:
+    if deployment.days_delivered_now() <= 0:
         raise ValidationError(
             "No support has been logged yet, so there is nothing to report on. Log the "
             "sessions you have given first."
@@ -171,12 +169,8 @@ def school_evaluation_submit(*, deployment, satisfaction, would_use_again, comme
     )
     support_request = deployment.request
     waiting = (
-        Deployment.objects.filter(
-            request=support_request,
-            status__in=Deployment.DELIVERED_STATUSES,
-            days_delivered__gt=0,
-            school_evaluation__isnull=True,
-        )
+        Deployment.objects.delivered()
+        .filter(request=support_request, school_evaluation__isnull=True)
         .exclude(pk=deployment.pk)
         .exists()
     )

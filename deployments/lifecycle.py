@@ -16,7 +16,6 @@ uses: the request first, then its deployments, then the leader
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -183,6 +182,8 @@ MOVES = {
             sources=(*Deployment.ASK_STATUSES, Status.AGREED),
             target=Status.CANCELLED,
             by=frozenset({PORTAL}),
+            tells=(TELLS_LEADER,),
+            template="deployment_changed",
             stamp="cancelled_at",
         ),
     )
@@ -234,7 +235,7 @@ def check_move(
             "earlier, vary the start date first, with the reason; the leader and the school "
             "are told."
         )
-    if NEEDS_SUPPORT_LOGGED in move.needs and deployment.hours_delivered() <= 0:
+    if NEEDS_SUPPORT_LOGGED in move.needs and deployment.days_delivered_now() <= 0:
         raise MoveRefused(
             "No support has been logged, so it cannot be completed. If the work ended without "
             "happening, stop it early with the reason."
@@ -316,10 +317,7 @@ def request_state_for(deployments):
         return RequestStatus.AGREED
     if statuses & set(Deployment.ASK_STATUSES):
         return RequestStatus.PROPOSED
-    if any(
-        deployment.status in Deployment.DELIVERED_STATUSES and (deployment.days_delivered or 0) > 0
-        for deployment in deployments
-    ):
+    if any(deployment.delivered_something for deployment in deployments):
         return RequestStatus.COMPLETED
     return RequestStatus.MATCHING
 
@@ -389,7 +387,3 @@ def _tell(move, deployment, support_request, extra):
             context={**context, "audience": audience},
             topic=TOPICS.get(move.name, f"deployment-{move.name}"),
         )
-
-
-def delivered_something(deployment):
-    return (deployment.days_delivered or Decimal(0)) > 0

@@ -43,6 +43,13 @@ class DeploymentQuerySet(models.QuerySet):
         """Agreed work that has not ended: agreed, in delivery or paused."""
         return self.filter(status__in=Deployment.LIVE_STATUSES)
 
+    def delivered(self):
+        """Work that ended (completed or stopped) with support given: see `delivered_something`."""
+        return self.filter(
+            Q(days_delivered__isnull=True) | Q(days_delivered__gt=0),
+            status__in=Deployment.DELIVERED_STATUSES,
+        )
+
     def open(self):
         return self.filter(status__in=Deployment.OPEN_STATUSES)
 
@@ -223,6 +230,14 @@ class Deployment(TimestampedModel):
     @property
     def has_ended(self):
         return self.status in self.ENDED_STATUSES
+
+    @property
+    def delivered_something(self):
+        """Ended with support given. Work completed before the portal counted the days it
+        delivered has none recorded (None) and counts as delivered, as it was then."""
+        return self.status in self.DELIVERED_STATUSES and (
+            self.days_delivered is None or self.days_delivered > 0
+        )
 
     def hours_delivered(self):
         """The hours in the support log (from `with_hours_logged` when annotated)."""

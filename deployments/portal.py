@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -213,8 +213,9 @@ def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("portal:proposal", pk=deployment.pk)
     support_request = deployment.request
     # The leader's part of the request's story: changes of state since they were
-    # proposed. Notes stay out, as they can name other leaders proposed before.
-    events = support_request.events.exclude(from_status=F("to_status"))
+    # proposed, and the notes a coordinator chose to show them. Other notes stay out,
+    # as they can name other leaders proposed before.
+    events = support_request.events.filter(~Q(from_status=F("to_status")) | Q(shown_to_leader=True))
     if deployment.proposed_at:
         events = events.filter(created_at__gte=deployment.proposed_at)
     entries = list(deployment.log_entries.prefetch_related("objectives"))

@@ -287,6 +287,14 @@ def deployment_agree(
             f"Request {support_request.reference} needs {_leaders(support_request.leaders_wanted)} "
             "and all its places are agreed."
         )
+    # The request's other asks are locked now, before the leader: one lock order everywhere.
+    other_asks = list(
+        Deployment.objects.select_for_update(of=("self",))
+        .filter(request_id=deployment.request_id, status__in=Deployment.ASK_STATUSES)
+        .exclude(pk=deployment.pk)
+        .select_related("leader", "request__alliance")
+        .order_by("pk")
+    )
     leader = Leader.objects.select_for_update().get(pk=deployment.leader_id)
     _check_capacity(leader, deployment=deployment, agreed_days=agreed_days, start_date=start_date)
 
@@ -326,7 +334,7 @@ def deployment_agree(
         now=now,
     )
     if filled + 1 >= support_request.leaders_wanted:
-        _withdraw_other_asks(deployment, actor=actor)
+        _withdraw_other_asks(other_asks, actor=actor)
     given.refresh_from_db()
     return deployment
 
@@ -398,15 +406,8 @@ def _check_capacity(leader, *, deployment, agreed_days, start_date):
     )
 
 
-def _withdraw_other_asks(deployment, *, actor):
-    """The request's places are filled: the other leaders still asked are thanked and let go."""
-    others = (
-        Deployment.objects.select_for_update(of=("self",))
-        .filter(request_id=deployment.request_id, status__in=Deployment.ASK_STATUSES)
-        .exclude(pk=deployment.pk)
-        .select_related("leader", "request__alliance")
-        .order_by("pk")
-    )
+def _withdraw_other_asks(others, *, actor):
+    """The request's places are filled: the other leaders still asked (locked) are thanked."""
     for other in others:
         apply_move(
             other,
@@ -446,6 +447,7 @@ def deployments_cancel_with_request(support_request):
         .select_related("leader", "request__alliance")
         .order_by("pk")
     ):
+        was_asked = deployment.is_ask
         apply_move(
             deployment,
             "cancel",
@@ -453,6 +455,14 @@ def deployments_cancel_with_request(support_request):
             by=PORTAL,
             note=f"{deployment.leader}'s {deployment.get_status_display().lower()} part was "
             "cancelled with the request.",
+            # A leader still being asked gets the thanks an ask withdrawn gets.
+            emails={
+                "templates": {lifecycle.TELLS_LEADER: "ask_withdrawn" if was_asked else None},
+                "places_filled": False,
+                "note": "The request has closed.",
+            }
+            if was_asked
+            else {"closed_because": support_request.get_status_display().lower()},
         )
 
 

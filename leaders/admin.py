@@ -18,6 +18,7 @@ from . import admin_views
 from .models import AreaOfExpertise, DeclaredConflict, Designation, Leader, LeaderApplication
 from .reviews import WARNING_DAYS
 from .services import existing_person, needs_leaders_confirmation
+from .track_record import track_record
 
 
 @admin.register(AreaOfExpertise)
@@ -112,6 +113,12 @@ class DeclaredConflictInline(AllianceScopedInline, admin.TabularInline):
 @admin.register(Leader)
 class LeaderAdmin(AllianceScopedHistoryAdmin):
     deletable = False
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:
+            context["track_record"] = track_record(obj, request.user)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     list_display = [
         "full_name",
         "email",

@@ -6,6 +6,8 @@ refuse users without change permission (403), and write only through the
 services, which email the applicant.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from alliance_portal.accounts.admin_scoping import changeable_object
+from alliance_portal.pages.formats import plain_number
 
 from .services import application_approve, application_reject
 
@@ -33,18 +36,25 @@ def _back(application):
 @require_POST
 def approve_view(request, model_admin, object_id):
     application = changeable_object(model_admin, request, object_id)
+    days = forms.DecimalField(
+        required=False, max_digits=5, decimal_places=1, min_value=Decimal("0.5")
+    )
     try:
-        designation = application_approve(
-            application=application, actor=request.user, note=_typed(request, "note")
+        approval = application_approve(
+            application=application,
+            actor=request.user,
+            note=_typed(request, "note"),
+            days_per_year=days.clean(request.POST.get("days_per_year") or None),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, approval_message(designation))
+        messages.success(request, approval_message(approval))
     return _back(application)
 
 
-def approval_message(designation):
+def approval_message(approval):
+    designation = approval.designation
     leader = designation.leader
     if designation.status == designation.Status.PENDING:
         return (
@@ -57,7 +67,16 @@ def approval_message(designation):
             f"{leader.full_name} was already your alliance's leader: their details were not "
             f"changed, and they are now designated {designation.kind}. They have been emailed."
         )
-    return f"{leader.full_name} is now designated {designation.kind}; they have been emailed."
+    if approval.invited:
+        return (
+            f"{leader.full_name} is now designated {designation.kind}, with "
+            f"{plain_number(leader.days_per_year)} days a year, and has been emailed an "
+            "invitation to sign in."
+        )
+    return (
+        f"{leader.full_name} is now designated {designation.kind}; they have been emailed, but "
+        f"not invited to sign in: {approval.not_invited_because}"
+    )
 
 
 @require_POST

@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -149,9 +150,24 @@ def needs_leaders_confirmation(leader, alliance):
     return national or leader.managing_alliance_id != alliance.pk
 
 
+# The days a year a newly approved leader is offered for, unless the coordinator says otherwise.
+NEW_LEADER_DAYS = Decimal(10)
+MAX_DAYS_PER_YEAR = Decimal(200)
+
+
+@dataclass
+class Approval:
+    designation: object
+    invited: bool = False
+    not_invited_because: str = ""
+
+
 @transaction.atomic
-def application_approve(*, application, actor, note=""):
-    """Designate the applicant.
+def application_approve(*, application, actor, note="", days_per_year=None):
+    """Designate the applicant, and for a new person give them days and an invitation.
+
+    Returns an `Approval`: the designation, and whether the new leader was
+    invited to sign in (in the same step: they can answer proposals at once).
 
     A new person becomes a leader kept by the application's alliance, with an
     active designation. A leader already known by the email address (in any
@@ -176,8 +192,16 @@ def application_approve(*, application, actor, note=""):
         .first()
     )
     today = timezone.localdate()
-    if leader is None:
-        leader = _leader_from_application(application)
+    new_person = leader is None
+    if new_person:
+        days = NEW_LEADER_DAYS if days_per_year is None else Decimal(days_per_year)
+        if not 0 < days <= MAX_DAYS_PER_YEAR:
+            raise ValidationError(
+                {
+                    "days_per_year": f"Give the days a year, more than 0 and at most {MAX_DAYS_PER_YEAR}."
+                }
+            )
+        leader = _leader_from_application(application, days_per_year=days)
         status = Designation.Status.ACTIVE
     else:
         held = leader.designations.filter(
@@ -207,20 +231,32 @@ def application_approve(*, application, actor, note=""):
     designation.full_clean()
     designation.save()
     _decided(application, status=LeaderApplication.Status.APPROVED, actor=actor, note=note)
+    approval = Approval(designation)
     if status == Designation.Status.PENDING:
         _queue_confirmation_request(designation)
-    else:
-        email_queue(
-            to=leader.email,
-            template="application_approved",
-            context={"application": application, "designation": designation},
-            topic="application-decided",
-        )
-    return designation
+        return approval
+    email_queue(
+        to=leader.email,
+        template="application_approved",
+        context={"application": application, "designation": designation},
+        topic="application-decided",
+    )
+    if new_person:
+        from alliance_portal.accounts.services import leader_invite
+
+        try:
+            with transaction.atomic():
+                leader_invite(leader=leader, actor=actor)
+        except ValidationError as refused:
+            approval.not_invited_because = " ".join(refused.messages)
+        else:
+            approval.invited = True
+    return approval
 
 
-def _leader_from_application(application):
+def _leader_from_application(application, *, days_per_year):
     leader = Leader(
+        days_per_year=days_per_year,
         managing_alliance=application.alliance,
         full_name=application.full_name,
         email=application.email,

@@ -1,57 +1,19 @@
+from django import forms
 from django.contrib import admin
+from django.utils.html import format_html
 
+from alliance_portal.accounts import scoping
 from alliance_portal.accounts.admin_scoping import (
     AllianceScopedAdmin,
     AllianceScopedHistoryAdmin,
-    AllianceScopedInline,
     ObjectActionsMixin,
 )
-from alliance_portal.admin_site import ReadOnlyModelAdmin
+from alliance_portal.admin_site import ReadOnlyModelAdmin, SavesOnlyWhatChangedMixin
 from alliance_portal.reports.admin_exports import ExportMixin
 
 from . import admin_views
+from .caseload import next_action, with_caseload_facts, working_days_waiting
 from .models import ReferenceSequence, RequestEvent, SupportRequest
-
-
-class RequestEventInline(AllianceScopedInline, admin.TabularInline):
-    """The request's timeline, oldest first: when, from which state to which, who and why."""
-
-    model = RequestEvent
-    verbose_name = "timeline entry"
-    verbose_name_plural = "timeline"
-    extra = 0
-    fields = ["when", "from_state", "to_state", "who", "note"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor").order_by("created_at", "pk")
-
-    @admin.display(description="When")
-    def when(self, event):
-        return event.created_at
-
-    @admin.display(description="From")
-    def from_state(self, event):
-        if not event.from_status:
-            return "(sent in)"
-        return event.get_from_status_display()
-
-    @admin.display(description="To")
-    def to_state(self, event):
-        if event.from_status == event.to_status:
-            return "(no change of state)"
-        return event.get_to_status_display()
-
-    @admin.display(description="Who")
-    def who(self, event):
-        if event.actor_id:
-            return event.actor.full_name or event.actor.email
-        return event.actor_label or "The portal"
-
 
 # What the school (or the coordinator taking its call) wrote: read-only once the request exists.
 SCHOOL_WORDS = [
@@ -79,18 +41,90 @@ SCHOOL_WORDS = [
 ]
 
 
+class CaseFilter(admin.SimpleListFilter):
+    """The caseload opens on open work; closed work shows only when asked for."""
+
+    title = "cases"
+    parameter_name = "cases"
+    OPEN, MINE, UNASSIGNED, CLOSED, ALL = "open", "mine", "unassigned", "closed", "all"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.OPEN, "Open"),
+            (self.MINE, "My open cases"),
+            (self.UNASSIGNED, "Open, nobody's yet"),
+            (self.CLOSED, "Closed"),
+            (self.ALL, "All, open and closed"),
+        ]
+
+    def value(self):
+        return super().value() or self.OPEN
+
+    def choices(self, changelist):
+        # No "All" link of Django's own: "open" is the default, and "all" is a choice.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        closed = SupportRequest.CLOSED_STATUSES
+        value = self.value()
+        if value == self.ALL:
+            return queryset
+        if value == self.CLOSED:
+            return queryset.filter(status__in=closed)
+        queryset = queryset.exclude(status__in=closed)
+        if value == self.MINE:
+            return queryset.filter(owner=request.user)
+        if value == self.UNASSIGNED:
+            return queryset.filter(owner__isnull=True)
+        return queryset
+
+
+class SupportRequestForm(forms.ModelForm):
+    class Meta:
+        model = SupportRequest
+        # The admin's fieldsets and read-only fields decide what is shown and edited.
+        exclude = []  # noqa: DJ006
+
+    def clean_leaders_wanted(self):
+        wanted = self.cleaned_data["leaders_wanted"]
+        if self.instance.pk is None:
+            return wanted
+        deployments = self.instance.deployments
+        agreed = deployments.live().count()
+        if wanted < agreed:
+            raise forms.ValidationError(
+                f"{agreed} leaders are already agreed for this request: stop or finish a "
+                "leader's work before needing fewer."
+            )
+        if wanted == agreed and deployments.asks().exists():
+            raise forms.ValidationError(
+                "Withdraw the open asks first: with this many leaders the places would be full."
+            )
+        return wanted
+
+
 @admin.register(SupportRequest)
-class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmin):
+class SupportRequestAdmin(
+    SavesOnlyWhatChangedMixin, ObjectActionsMixin, ExportMixin, AllianceScopedHistoryAdmin
+):
     deletable = False
+    form = SupportRequestForm
     list_display = [
-        "reference",
+        "reference_column",
         "school_column",
-        "alliance",
         "status",
-        "designation_sought",
-        "created_at",
+        "waiting_column",
+        "next_action_column",
+        "owner_column",
+        "alliance",
     ]
     list_filter = [
+        CaseFilter,
         "status",
         "alliance",
         "designation_sought",
@@ -99,7 +133,7 @@ class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistory
         "in_ofsted_category",
         "facing_closure",
     ]
-    list_select_related = ["school", "alliance"]
+    list_select_related = ["school", "alliance", "owner"]
     search_fields = [
         "=reference",
         "school__name",
@@ -114,12 +148,12 @@ class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistory
         "reference",
         "status",
         "status_changed_at",
+        "owner",
         "privacy_consent_at",
         "closed_at",
         "created_at",
         "updated_at",
     ]
-    inlines = [RequestEventInline]
     show_full_result_count = False
     fieldsets = [
         (
@@ -129,6 +163,7 @@ class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistory
                     "reference",
                     "status",
                     "status_changed_at",
+                    "owner",
                     "source",
                     "alliance",
                     "routed_to_default",
@@ -179,6 +214,11 @@ class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistory
         ),
     ]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # A case page is about this case: no "Save and add another" beside its buttons.
+        extra_context = {**(extra_context or {}), "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is None:
@@ -191,12 +231,49 @@ class SupportRequestAdmin(ObjectActionsMixin, ExportMixin, AllianceScopedHistory
         # The change page's shortlist reads the school's trust, grid reference and
         # phase. Joined here, the changelist takes these joins instead of
         # list_select_related, so they include its columns too.
-        return super().get_queryset(request).select_related("school__phase", "alliance")
+        return with_caseload_facts(
+            super().get_queryset(request).select_related("school__phase", "alliance", "owner")
+        )
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if not scoping.sees_everything(request.user):
+            # A coordinator's list is one alliance's: the column would say it on every row.
+            columns.remove("alliance")
+        return columns
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if not scoping.sees_everything(request.user) and "alliance" in filters:
+            filters.remove("alliance")
+        return filters
+
+    @admin.display(description="Reference", ordering="reference")
+    def reference_column(self, support_request):
+        return format_html('<span class="nowrap">{}</span>', support_request.reference)
+
+    @admin.display(description="Working days in this state", ordering="status_changed_at")
+    def waiting_column(self, support_request):
+        if support_request.is_closed:
+            return "–"
+        return working_days_waiting(support_request)
+
+    @admin.display(description="Next action")
+    def next_action_column(self, support_request):
+        return next_action(support_request)
+
+    @admin.display(description="Owner", ordering="owner__full_name")
+    def owner_column(self, support_request):
+        owner = support_request.owner
+        if owner is None:
+            return "Nobody yet"
+        return owner.full_name or owner.email
 
     object_actions = {
         "transition": admin_views.transition_view,
         "propose": admin_views.propose_view,
         "note": admin_views.note_view,
+        "assign": admin_views.assign_view,
     }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

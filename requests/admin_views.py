@@ -9,9 +9,13 @@ request's ModelAdmin mounts under its own URLs (`get_urls`, wrapped in
 change permission (403), and write only through the services.
 """
 
+import datetime
+
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -22,14 +26,17 @@ from deployments.matching import shortlist
 from deployments.services import PROPOSABLE_REQUEST_STATUSES, deployment_propose
 from leaders.models import Designation, Leader
 
+from .caseload import next_action
 from .models import RequestEvent, SupportRequest
 from .services import (
     NEEDS_REASON,
     TRANSITIONS,
     can_transition,
     owned_by_deployments,
+    request_assign,
     request_transition,
 )
+from .timeline import timeline_lines
 
 Status = SupportRequest.Status
 
@@ -82,6 +89,42 @@ class TransitionForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(max_length=2000)
+    shown_to_leader = forms.BooleanField(required=False)
+
+
+# A request from the same school sent this close to another open one is likely the same need.
+LIKELY_DUPLICATE_DAYS = 30
+# Other requests are listed while open, or for this long after they were sent.
+OTHER_REQUESTS_DAYS = 365
+
+
+def other_requests(user, support_request):
+    """The school's and its trust's other requests the user may see: open ones, and recent."""
+    school = support_request.school
+    if school is not None:
+        same = Q(school=school)
+        if school.trust_id:
+            same |= Q(school__trust_id=school.trust_id)
+    else:
+        same = Q(school__isnull=True, school_name_given__iexact=support_request.school_name_given)
+    since = support_request.created_at - datetime.timedelta(days=OTHER_REQUESTS_DAYS)
+    found = list(
+        scoping.requests_for(user)
+        .filter(same)
+        .filter(Q(created_at__gte=since) | ~Q(status__in=SupportRequest.CLOSED_STATUSES))
+        .exclude(pk=support_request.pk)
+        .select_related("school")
+        .order_by("-created_at")[:10]
+    )
+    window = datetime.timedelta(days=LIKELY_DUPLICATE_DAYS)
+    for other in found:
+        other.same_school = other.school_id == support_request.school_id
+        other.likely_duplicate = (
+            other.same_school
+            and not other.is_closed
+            and abs(other.created_at - support_request.created_at) <= window
+        )
+    return found
 
 
 class ProposeForm(forms.Form):
@@ -111,11 +154,20 @@ def brokering_context(model_admin, request, support_request):
     if support_request.status in PROPOSABLE_REQUEST_STATUSES and places_open:
         # Computed once per page view; the school and its phase come with the request.
         result = shortlist(support_request, include_excluded=show_excluded)
+    others = other_requests(request.user, support_request)
+    steps = manual_steps(support_request.status) if can_change else []
     return {
         "can_broker": can_change,
-        "next_steps": manual_steps(support_request.status) if can_change else [],
+        "timeline": timeline_lines(support_request.events.select_related("actor")),
+        "other_requests": others,
+        "likely_duplicates": [other for other in others if other.likely_duplicate],
+        "next_action": next_action(support_request),
+        "next_steps": steps,
+        "closing_steps": [step for step in steps if step["closes"]],
         "transition_url": _url(support_request, "transition"),
         "note_url": _url(support_request, "note"),
+        "assign_url": _url(support_request, "assign"),
+        "coordinators": list(coordinators_of(support_request.alliance)) if can_change else [],
         "propose_url": _url(support_request, "propose"),
         "deployments": deployments,
         "shortlist": result,
@@ -177,8 +229,52 @@ def note_view(request, model_admin, object_id):
         to_status=support_request.status,
         actor=request.user,
         note=form.cleaned_data["note"].strip(),
+        shown_to_leader=form.cleaned_data["shown_to_leader"],
     )
-    messages.success(request, "The note is on the timeline.")
+    messages.success(
+        request,
+        "The note is on the timeline, and the request's leaders see it on their page."
+        if form.cleaned_data["shown_to_leader"]
+        else "The note is on the timeline.",
+    )
+    return _back_to(support_request)
+
+
+def coordinators_of(alliance):
+    """Who may own a request of `alliance`: its active coordinators, by name."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True, alliance=alliance)
+        .order_by("full_name", "email")
+    )
+
+
+class AssignForm(forms.Form):
+    owner = forms.ModelChoiceField(queryset=None, required=False)
+
+    def __init__(self, *args, support_request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = coordinators_of(support_request.alliance)
+
+
+@require_POST
+def assign_view(request, model_admin, object_id):
+    """Take, assign or transfer the case; the timeline says who did it."""
+    support_request = changeable_object(model_admin, request, object_id)
+    form = AssignForm(request.POST, support_request=support_request)
+    if not form.is_valid():
+        messages.error(request, "Choose a coordinator of this request's alliance.")
+        return _back_to(support_request)
+    owner = form.cleaned_data["owner"]
+    try:
+        request_assign(support_request=support_request, owner=owner, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, _message(error))
+    else:
+        who = "you" if owner == request.user else (owner or "nobody")
+        messages.success(
+            request, f"Request {support_request.reference} is now looked after by {who}."
+        )
     return _back_to(support_request)
 
 

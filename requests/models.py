@@ -115,6 +115,15 @@ class SupportRequest(TimestampedModel):
     alliance = models.ForeignKey(
         "schools.Alliance", on_delete=models.PROTECT, related_name="support_requests"
     )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        help_text="The coordinator who looks after this request. Change it with “Assign”, "
+        "which puts the change on the timeline.",
+    )
     routed_to_default = models.BooleanField(
         default=False,
         help_text="No alliance serves the school's local authority; sent to the default one.",
@@ -186,6 +195,7 @@ class SupportRequest(TimestampedModel):
         ]
         indexes = [
             models.Index(fields=["alliance", "status"], name="request_alliance_status_idx"),
+            models.Index(fields=["owner", "status"], name="request_owner_status_idx"),
             models.Index(fields=["created_at", "id"], name="request_created_idx"),
         ]
 
@@ -245,10 +255,16 @@ class RequestEvent(models.Model):
         max_length=150, blank=True, help_text="Who acted when it was not a signed-in user."
     )
     note = models.TextField(blank=True)
+    shown_to_leader = models.BooleanField(
+        default=False, help_text="A coordinator's note the request's leaders see on their page."
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
 
     def __str__(self):
-        return f"{self.request}: {self.from_status or '-'} to {self.to_status}"
+        # Without the request: a list of events would read it once per line.
+        if self.from_status == self.to_status:
+            return f"Note of {self.created_at:%d %b %Y}"
+        return f"{self.get_to_status_display()} on {self.created_at:%d %b %Y}"

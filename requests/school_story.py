@@ -25,7 +25,7 @@ REACHED = {
     Status.PROPOSED: "We asked a leader to support you",
     Status.AGREED: "The support was agreed",
     Status.IN_DELIVERY: "The support started",
-    Status.COMPLETED: "The support finished",
+    Status.COMPLETED: "The support ended",
     Status.EVALUATED: "You told us how it went",
     Status.WITHDRAWN: "You withdrew the request",
     Status.DECLINED: "The alliance could not take the request on",
@@ -42,18 +42,67 @@ class Moment:
 
 
 def school_headline(support_request, deployments):
-    """The state in a line: "Agreed, starts 11 January 2027", "Paused", "Under way"."""
+    """The state in a line and a sentence under it, from one place so they never disagree:
+    ("Agreed, starts 11 January 2027", ...), ("Paused", ...), ("Stopped early", ...)."""
     live = [deployment for deployment in deployments if deployment.is_live]
-    if support_request.status == Status.AGREED and live:
+    status = support_request.status
+    if status == Status.AGREED and live:
         start = min(deployment.start_date for deployment in live if deployment.start_date)
-        if start > timezone.localdate():
-            return f"Agreed, starts {long_date(start)}"
-        return f"Agreed, due to start on {long_date(start)}"
-    if support_request.status == Status.IN_DELIVERY and live:
-        if all(deployment.status == Deployment.Status.PAUSED for deployment in live):
-            return "Paused"
-        return "Under way"
-    return support_request.get_status_display()
+        when = "starts" if start > timezone.localdate() else "due to start on"
+        return (
+            f"Agreed, {when} {long_date(start)}",
+            "The support is agreed. Your leader will be in touch to arrange the first session.",
+        )
+    if status == Status.IN_DELIVERY and live:
+        if any(deployment.status == Deployment.Status.IN_DELIVERY for deployment in live):
+            return "Under way", support_request.status_for_school
+        if any(deployment.status == Deployment.Status.PAUSED for deployment in live):
+            return (
+                "Paused",
+                "The support is paused for now. Below is why, and when it should start again.",
+            )
+    ended = [deployment for deployment in deployments if deployment.has_ended]
+    if (
+        status == Status.COMPLETED
+        and ended
+        and all(deployment.status == Deployment.Status.STOPPED for deployment in ended)
+    ):
+        return (
+            "Stopped early",
+            "The support stopped before its planned end. We will ask you how the part "
+            "that happened went.",
+        )
+    return support_request.get_status_display(), support_request.status_for_school
+
+
+def _pauses_and_stops(deployment, versions):
+    """When the deployment was paused, resumed and stopped, from its history, with the reasons."""
+    leader = deployment.leader.full_name
+    before = None
+    for version in versions:
+        if version.status == before:
+            continue
+        if version.status == Deployment.Status.PAUSED:
+            until = (
+                f" until about {long_date(version.resume_expected)}"
+                if version.resume_expected
+                else ""
+            )
+            yield Moment(
+                version.paused_at or version.history_date,
+                f"{leader}'s support was paused{until}",
+                f"Why: {version.pause_reason}",
+            )
+        elif before == Deployment.Status.PAUSED and version.status == Deployment.Status.IN_DELIVERY:
+            yield Moment(version.history_date, f"{leader}'s support resumed")
+        elif version.status == Deployment.Status.STOPPED:
+            yield Moment(
+                version.stopped_at or version.history_date,
+                f"{leader}'s support stopped early, after {days_text(version.days_delivered)} "
+                f"of {days_text(version.agreed_days)}",
+                f"Why: {version.get_stop_reason_display()}. {version.stop_note}",
+            )
+        before = version.status
 
 
 def school_story(support_request, deployments):
@@ -65,6 +114,12 @@ def school_story(support_request, deployments):
             continue
         last = event.to_status
         moments.append(Moment(event.created_at, REACHED[event.to_status]))
+    # Every deployment's history in one query, oldest version first.
+    versions = {}
+    for version in Deployment.history.filter(
+        id__in=[deployment.pk for deployment in deployments]
+    ).order_by("history_date", "history_id"):
+        versions.setdefault(version.id, []).append(version)
     for deployment in deployments:
         leader = deployment.leader.full_name
         for variation in deployment.variations.all():
@@ -75,22 +130,5 @@ def school_story(support_request, deployments):
                     f"Why: {variation.reason}",
                 )
             )
-        if deployment.status == Deployment.Status.PAUSED and deployment.paused_at:
-            moments.append(
-                Moment(
-                    deployment.paused_at,
-                    f"{leader}'s support was paused until about "
-                    f"{long_date(deployment.resume_expected)}",
-                    f"Why: {deployment.pause_reason}",
-                )
-            )
-        if deployment.stopped_at:
-            moments.append(
-                Moment(
-                    deployment.stopped_at,
-                    f"{leader}'s support stopped early, after {days_text(deployment.days_delivered)} "
-                    f"of {days_text(deployment.agreed_days)}",
-                    f"Why: {deployment.get_stop_reason_display()}. {deployment.stop_note}",
-                )
-            )
+        moments.extend(_pauses_and_stops(deployment, versions.get(deployment.pk, [])))
     return sorted(moments, key=lambda moment: moment.when)

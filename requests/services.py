@@ -16,6 +16,7 @@ from django.utils import timezone
 from alliance_portal.notifications.services import email_queue
 from alliance_portal.pages.formats import shortened
 from alliance_portal.schools.routing import alliance_for_local_authority
+from deployments.models import Deployment
 
 from .models import RequestEvent, SupportRequest
 from .tracking import tracking_url
@@ -35,8 +36,15 @@ TRANSITIONS = {
         Status.WITHDRAWN,
         Status.LAPSED,
     },
-    # Back to matching when the proposed leader declines.
-    Status.PROPOSED: {Status.AGREED, Status.MATCHING, Status.WITHDRAWN, Status.LAPSED},
+    # Back to matching when the proposed leader declines; completed when a team's other
+    # leader had finished their work and the last ask closes.
+    Status.PROPOSED: {
+        Status.AGREED,
+        Status.MATCHING,
+        Status.COMPLETED,
+        Status.WITHDRAWN,
+        Status.LAPSED,
+    },
     # Back to matching (or to an ask still open) when agreed work stops with
     # nothing delivered; completed when a team's other work had delivered.
     Status.AGREED: {
@@ -179,7 +187,11 @@ def requests_to_lapse(*, days=None, now=None):
     days = settings.REQUEST_LAPSE_DAYS if days is None else days
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
     waiting = [status for status, targets in TRANSITIONS.items() if Status.LAPSED in targets]
-    return SupportRequest.objects.filter(status__in=waiting, status_changed_at__lt=cutoff)
+    # A team's request waiting on one ask while another leader's work is agreed or done
+    # has moved on: it is not left waiting, and closing it would contradict that work.
+    return SupportRequest.objects.filter(status__in=waiting, status_changed_at__lt=cutoff).exclude(
+        deployments__status__in=Deployment.COMMITTED_STATUSES
+    )
 
 
 def requests_lapse(*, days=None, now=None):
@@ -278,3 +290,46 @@ def _queue_request_received(support_request):
         },
         topic="request-received",
     )
+
+
+@transaction.atomic
+def request_assign(*, support_request, owner, actor):
+    """Make `owner` (a coordinator of the request's alliance, or None) look after the request.
+
+    The change goes on the timeline in words: who took, assigned or
+    transferred the case. Refuses an owner who is not an active coordinator of
+    the request's alliance.
+    """
+    locked = (
+        SupportRequest.objects.select_for_update(of=("self",))
+        .select_related("owner")
+        .get(pk=support_request.pk)
+    )
+    if owner is not None and not (
+        owner.is_active and owner.is_staff and owner.alliance_id == locked.alliance_id
+    ):
+        raise ValidationError(
+            {"owner": f"Choose a coordinator of {locked.alliance}: {owner} is not one."}
+        )
+    before = locked.owner
+    if before == owner:
+        raise ValidationError({"owner": f"{owner or 'Nobody'} already looks after this case."})
+    if owner is None:
+        note = f"{actor} took {before} off the case; nobody owns it now."
+    elif before is None and owner == actor:
+        note = f"{actor} took the case."
+    elif before is None:
+        note = f"{actor} assigned the case to {owner}."
+    else:
+        note = f"{actor} moved the case from {before} to {owner}."
+    locked.owner = owner
+    locked.save(update_fields=["owner", "updated_at"])
+    RequestEvent.objects.create(
+        request=locked,
+        from_status=locked.status,
+        to_status=locked.status,
+        actor=actor,
+        note=note,
+    )
+    support_request.refresh_from_db()
+    return locked

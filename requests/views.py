@@ -262,12 +262,14 @@ def track(request, token):
         .prefetch_related("objectives", "variations")
         .order_by("agreed_at", "pk")
     )
+    headline, headline_text = school_headline(support_request, deployments)
     return render(
         request,
         "requests/track.html",
         {
             "support_request": support_request,
-            "headline": school_headline(support_request, deployments),
+            "headline": headline,
+            "headline_text": headline_text,
             "story": school_story(support_request, deployments),
             "deployments": deployments,
             "token": token,

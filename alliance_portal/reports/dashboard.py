@@ -27,7 +27,9 @@ PROPOSAL_WAITING_DAYS = 5
 CHART_MONTHS = 12
 # Lists on the dashboard show the oldest few; the count above them is the full number.
 LIST_LIMIT = 25
-QUERIES_PER_DASHBOARD = 8
+# At most: two for requests, five for deployments (their counts and four lists), two for
+# capacity and one for the chart.
+QUERIES_PER_DASHBOARD = 10
 
 
 def working_days_between(start, end):
@@ -119,6 +121,27 @@ class EndingDeployment:
 
 
 @dataclass(frozen=True)
+class PausedDeployment:
+    request: str
+    leader: str
+    since: datetime.date
+    resume_expected: datetime.date | None
+    url: str
+    overdue: bool = False  # the expected resume date has passed
+
+
+@dataclass(frozen=True)
+class StoppedDeployment:
+    request: str
+    leader: str
+    stopped_on: datetime.date
+    reason: str
+    days_delivered: Decimal
+    agreed_days: Decimal | None
+    url: str
+
+
+@dataclass(frozen=True)
 class DesignationCapacity:
     kind: str
     label: str
@@ -157,6 +180,10 @@ class DashboardFigures:
     unanswered: list = field(default_factory=list)
     ending_count: int = 0
     ending: list = field(default_factory=list)
+    paused_count: int = 0
+    paused: list = field(default_factory=list)
+    stopped_count: int = 0
+    stopped: list = field(default_factory=list)
     capacity: list = field(default_factory=list)
     months: list = field(default_factory=list)
 
@@ -240,9 +267,11 @@ def _count_requests(figures, scope, now):
 
 
 def _count_deployments(figures, scope, now):
-    """Unanswered proposals and deployments ending this month: up to three queries."""
+    """Unanswered proposals, deployments ending this month, paused work and work stopped early
+    this academic year: one query for the four counts, and one for each list not empty."""
     month_start = figures.today.replace(day=1)
     month_end = next_month(month_start) - datetime.timedelta(days=1)
+    year_start, year_end = figures.academic_year
     unanswered = Q(
         status=Deployment.Status.PROPOSED,
         proposed_at__lt=now - datetime.timedelta(days=PROPOSAL_WAITING_DAYS),
@@ -251,18 +280,31 @@ def _count_deployments(figures, scope, now):
         status__in=Deployment.LIVE_STATUSES,
         end_date__range=(month_start, month_end),
     )
+    paused = Q(status=Deployment.Status.PAUSED)
+    stopped = Q(
+        status=Deployment.Status.STOPPED,
+        stopped_at__gte=start_of_day(year_start),
+        stopped_at__lt=start_of_day(year_end + datetime.timedelta(days=1)),
+    )
     totals = scope.deployments.aggregate(
-        unanswered=Count("pk", filter=unanswered), ending=Count("pk", filter=ending)
+        unanswered=Count("pk", filter=unanswered),
+        ending=Count("pk", filter=ending),
+        paused=Count("pk", filter=paused),
+        stopped=Count("pk", filter=stopped),
     )
     figures.unanswered_count = totals["unanswered"]
     figures.ending_count = totals["ending"]
+    figures.paused_count = totals["paused"]
+    figures.stopped_count = totals["stopped"]
+
+    def listed(condition, *order):
+        return (
+            scope.deployments.filter(condition)
+            .select_related("leader", "request")
+            .order_by(*order, "pk")[:LIST_LIMIT]
+        )
 
     if figures.unanswered_count:
-        proposals = (
-            scope.deployments.filter(unanswered)
-            .select_related("leader", "request")
-            .order_by("proposed_at", "pk")[:LIST_LIMIT]
-        )
         figures.unanswered = [
             UnansweredProposal(
                 leader=deployment.leader.full_name,
@@ -270,14 +312,9 @@ def _count_deployments(figures, scope, now):
                 days_waiting=(now - deployment.proposed_at).days,
                 url=_admin_url(Deployment, "change", deployment.pk),
             )
-            for deployment in proposals
+            for deployment in listed(unanswered, "proposed_at")
         ]
     if figures.ending_count:
-        deployments = (
-            scope.deployments.filter(ending)
-            .select_related("leader", "request")
-            .order_by("end_date", "pk")[:LIST_LIMIT]
-        )
         figures.ending = [
             EndingDeployment(
                 request=deployment.request.reference,
@@ -286,7 +323,33 @@ def _count_deployments(figures, scope, now):
                 end_date=deployment.end_date,
                 url=_admin_url(Deployment, "change", deployment.pk),
             )
-            for deployment in deployments
+            for deployment in listed(ending, "end_date")
+        ]
+    if figures.paused_count:
+        figures.paused = [
+            PausedDeployment(
+                request=deployment.request.reference,
+                leader=deployment.leader.full_name,
+                since=timezone.localdate(deployment.paused_at),
+                resume_expected=deployment.resume_expected,
+                url=_admin_url(Deployment, "change", deployment.pk),
+                overdue=bool(deployment.resume_expected)
+                and deployment.resume_expected < figures.today,
+            )
+            for deployment in listed(paused, "paused_at")
+        ]
+    if figures.stopped_count:
+        figures.stopped = [
+            StoppedDeployment(
+                request=deployment.request.reference,
+                leader=deployment.leader.full_name,
+                stopped_on=timezone.localdate(deployment.stopped_at),
+                reason=deployment.get_stop_reason_display(),
+                days_delivered=deployment.days_delivered or Decimal(0),
+                agreed_days=deployment.agreed_days,
+                url=_admin_url(Deployment, "change", deployment.pk),
+            )
+            for deployment in listed(stopped, "-stopped_at")
         ]
 
 

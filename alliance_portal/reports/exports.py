@@ -3,8 +3,9 @@
 The caller passes the queryset to export (the admin passes its changelist's,
 already narrowed to the alliance scope, filters and search). Rows are read
 with `values_list` over the joins each table needs, in one query streamed from
-the database, plus one query for a request's areas of expertise: a fixed
-number of queries whatever the row count.
+the database (a deployment's logged hours and its variations are subqueries
+in it), plus one query for a request's areas of expertise: a fixed number of
+queries whatever the row count.
 
 Text that a spreadsheet would run as a formula (starting =, +, -, @, or a tab
 or carriage return) is prefixed with a single quote.
@@ -16,14 +17,14 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
-from deployments.models import Deployment
+from deployments.models import Deployment, Variation, days_from_hours
 from requests.models import Funding, SupportRequest
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -39,10 +40,15 @@ def neutralise_formula(text):
 @dataclass(frozen=True)
 class Column:
     header: str
-    field: str
+    # The value exported, or a tuple of several that `display` combines into one.
+    field: str | tuple
     # Turns the database value into the exported one (a choice's label, for example).
     display: object = None
     width: int = 14
+
+    @property
+    def fields(self):
+        return self.field if isinstance(self.field, tuple) else (self.field,)
 
 
 @dataclass(frozen=True)
@@ -60,14 +66,21 @@ class ExportTable:
 
     def rows(self, queryset):
         """Each row's values as Python objects (str, int, Decimal, date, aware datetime)."""
-        fields = [column.field for column in self.columns]
+        fields = list(dict.fromkeys(f for column in self.columns for f in column.fields))
+        where = {name: index for index, name in enumerate(fields)}
         extras = self.extras(queryset)
-        values_rows = queryset.annotate(**self.annotations).values_list(*fields)
+        values_rows = self.prepare(queryset).annotate(**self.annotations).values_list(*fields)
         for values in values_rows.iterator(chunk_size=CHUNK_SIZE):
-            yield [
-                column.display(value, extras) if column.display else value
-                for column, value in zip(self.columns, values, strict=True)
-            ]
+            row = []
+            for column in self.columns:
+                picked = tuple(values[where[name]] for name in column.fields)
+                value = picked if isinstance(column.field, tuple) else picked[0]
+                row.append(column.display(value, extras) if column.display else value)
+            yield row
+
+    def prepare(self, queryset):
+        """The queryset with what its columns need that the model's own queryset provides."""
+        return queryset
 
     def extras(self, queryset):
         """Values that need a query of their own (many-to-many), keyed by primary key."""
@@ -129,14 +142,56 @@ REQUESTS = RequestTable(
         Column("Areas of expertise", "pk", area_names, width=40),
         Column("Estimated days", "estimated_days"),
         Column("Funding", "funding", choice_label(Funding), width=30),
+        Column("Leaders needed", "leaders_wanted", width=10),
     ),
 )
 
-DEPLOYMENTS = ExportTable(
+
+class DeploymentTable(ExportTable):
+    def prepare(self, queryset):
+        """Each deployment's logged hours, as a subquery of the one query."""
+        return queryset.with_hours_logged()
+
+
+D = Deployment.Status
+
+
+def days_delivered(value, extras):
+    """What ended work recorded; for work under way (or paused), what its log shows so far."""
+    status, recorded, hours = value
+    if status in Deployment.DELIVERED_STATUSES:
+        return recorded
+    if status in Deployment.LIVE_STATUSES:
+        return days_from_hours(hours)
+    return None
+
+
+def only_when(status, display=None):
+    """The value for deployments in `status` (the pause of work since resumed is history)."""
+
+    def shown(value, extras):
+        current, wanted = value
+        if current != status:
+            return None
+        return display(wanted, extras) if display else wanted
+
+    return shown
+
+
+VARIATIONS = (
+    Variation.objects.filter(deployment=OuterRef("pk"))
+    .order_by()
+    .values("deployment")
+    .annotate(count=Count("pk"))
+    .values("count")
+)
+
+DEPLOYMENTS = DeploymentTable(
     name="deployments",
     model=Deployment,
     annotations={
-        "export_school": Coalesce(F("request__school__name"), F("request__school_name_given"))
+        "export_school": Coalesce(F("request__school__name"), F("request__school_name_given")),
+        "export_variations": Coalesce(Subquery(VARIATIONS, output_field=IntegerField()), 0),
     },
     columns=(
         Column("Request", "request__reference"),
@@ -151,6 +206,22 @@ DEPLOYMENTS = ExportTable(
         Column("Brokerage fee (£ a day)", "brokerage_fee", width=14),
         Column("Funding source", "funding_source", choice_label(Funding), width=30),
         Column("Agreed at", "agreed_at", local_datetime, width=17),
+        Column("Started", "started_at", local_datetime, width=17),
+        Column(
+            "Days delivered", ("status", "days_delivered", "hours_logged"), days_delivered, width=12
+        ),
+        Column(
+            "Paused since",
+            ("status", "paused_at"),
+            only_when(D.PAUSED, local_datetime),
+            width=17,
+        ),
+        Column("Expected to resume", ("status", "resume_expected"), only_when(D.PAUSED), width=12),
+        Column("Why paused", ("status", "pause_reason"), only_when(D.PAUSED), width=40),
+        Column("Stopped early on", "stopped_at", local_datetime, width=17),
+        Column("Why it stopped", "stop_reason", choice_label(Deployment.StopReason), width=30),
+        Column("Stop note", "stop_note", width=40),
+        Column("Variations", "export_variations", width=10),
     ),
 )
 

@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 
 def forwards(apps, schema_editor):
-    """Accepted becomes a state of its own; finished work records the days it delivered."""
+    """Accepted becomes a state of its own; finished work records the days it logged."""
     Deployment = apps.get_model("deployments", "Deployment")
     SupportLog = apps.get_model("deployments", "SupportLog")
     Deployment.objects.filter(status="proposed", responded_at__isnull=False).update(
@@ -23,12 +23,14 @@ def forwards(apps, schema_editor):
         .annotate(total=models.Sum("hours"))
         .values("total")
     )
+    # Work completed with nothing logged keeps no figure (None): it was completed when the
+    # portal did not ask for a log, and still counts as delivered, so its evaluation link works.
     for deployment in Deployment.objects.filter(status="completed").annotate(
         hours=models.Subquery(totals)
     ):
-        hours = deployment.hours or Decimal(0)
-        deployment.days_delivered = (hours / Decimal(7)).quantize(Decimal("0.1"))
-        deployment.save(update_fields=["days_delivered"])
+        if deployment.hours:
+            deployment.days_delivered = (deployment.hours / Decimal(7)).quantize(Decimal("0.1"))
+            deployment.save(update_fields=["days_delivered"])
 
 
 def backwards(apps, schema_editor):

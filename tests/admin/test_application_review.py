@@ -1,5 +1,7 @@
 """Coordinators decide expressions of interest: approve to designate, or reject with a reason."""
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -321,3 +323,30 @@ def test_it_offers_the_decision_on_the_change_page(coordinator, alliance):
 
     assert "Approve and designate as SLE" in page.content.decode()
     assert coordinator.get(url(pending, "approve")).status_code == 405
+
+
+def test_approval_in_one_step_sets_the_days_and_invites_the_new_leader(coordinator, alliance):
+    pending = application(alliance)
+
+    response = coordinator.post(url(pending, "approve"), {"days_per_year": "12.5"}, follow=True)
+
+    leader = Leader.objects.get(email="sam.jones@school.example.org")
+    assert leader.days_per_year == Decimal("12.5")
+    assert leader.user is not None and not leader.user.has_usable_password()
+    invitation = OutboundEmail.objects.get(topic="leader-invitation")
+    assert invitation.to == "sam.jones@school.example.org"
+    assert "with 12.5 days a year, and has been emailed an invitation to sign in" in (
+        response.content.decode()
+    )
+
+
+def test_an_approval_without_days_gives_the_usual_ten_and_refuses_nonsense(coordinator, alliance):
+    refused = application(alliance)
+    coordinator.post(url(refused, "approve"), {"days_per_year": "0"})
+    refused.refresh_from_db()
+    assert refused.status == "new"
+    assert not Leader.objects.exists()
+
+    coordinator.post(url(refused, "approve"))
+
+    assert Leader.objects.get().days_per_year == Decimal(10)

@@ -153,11 +153,11 @@ def test_it_shows_the_timeline_when_from_to_who_and_why(alice, world):
 
     page = shown(alice.get(change_url(world.request)))
 
-    assert "Timeline" in page
-    assert "(sent in)" in page
-    assert "Amira Khan, Primrose" in page
-    assert "Alice Archer" in page
-    assert "Clear need." in page
+    timeline = page[page.index('id="timeline-heading"') :]
+    assert "<strong>Amira Khan, Primrose</strong> sent the request." in timeline
+    assert "<strong>Alice Archer</strong> triaged the request. Clear need." in timeline
+    assert timeline.index("Amira Khan") < timeline.index("Alice Archer")
+    assert "+00:00<" not in timeline  # people read the time, not the timestamp
 
 
 def test_it_offers_the_next_steps_of_a_new_request(alice, world):
@@ -793,3 +793,24 @@ def test_it_opens_the_change_page_in_the_same_queries_for_5_and_30_leaders(alice
     assert len(response.context["shortlist"].candidates) == 20
 
     assert small == large, f"{small} queries for 5 leaders, {large} for 30"
+
+
+def test_the_agreement_is_prefilled_with_what_a_browser_accepts_and_the_leader_has_left(
+    alice, world
+):
+    world.request.estimated_days = Decimal("6")
+    world.request.preferred_start = datetime.date(2026, 11, 2)
+    world.request.save()
+    deployment = accepted(world)
+    factories.AgreedDeploymentFactory(
+        leader=world.near,
+        designation=world.near.designations.get(),
+        agreed_days=Decimal("17"),
+        start_date=datetime.date(2026, 10, 1),
+    )
+
+    page = shown(alice.get(change_url(deployment)))
+
+    assert 'name="start_date" value="2026-11-02"' in page
+    assert 'name="agreed_days" value="3' in page
+    assert "The school asked for about 6. Nadia Near has 3 of 20 days left in 2026/27." in page

@@ -7,6 +7,7 @@ sides rated them.
 """
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from alliance_portal.accounts.groups import ensure_coordinator_group
@@ -89,3 +90,36 @@ def test_the_deployment_form_edits_no_state_terms_or_objectives(coordinator_clie
     assert Objective.objects.filter(deployment=evaluated).count() == 1
     evaluated.refresh_from_db()
     assert evaluated.status == "completed"
+
+
+def test_a_save_in_the_admin_never_writes_back_a_state_that_moved_meanwhile(
+    coordinator_client, evaluated
+):
+    support_request = evaluated.request
+    page = coordinator_client.get(change_page(support_request))
+    data = post_data(page)
+    # While the coordinator has the page open, the request moves on elsewhere.
+    SupportRequest.objects.filter(pk=support_request.pk).update(status="completed")
+
+    coordinator_client.post(change_page(support_request), {**data, "leaders_wanted": "1"})
+
+    support_request.refresh_from_db()
+    assert support_request.status == "completed"
+
+
+def test_a_request_cannot_need_fewer_leaders_than_are_agreed(coordinator_client):
+    live = factories.AgreedDeploymentFactory(status="in-delivery", request__status="in-delivery")
+    factories.AgreedDeploymentFactory(status="agreed", request=live.request)
+    client = Client()
+    user = factories.CoordinatorFactory(alliance=live.request.alliance)
+    user.groups.add(ensure_coordinator_group())
+    client.force_login(user)
+    SupportRequest.objects.filter(pk=live.request.pk).update(leaders_wanted=2)
+    data = post_data(client.get(change_page(live.request)))
+
+    response = client.post(change_page(live.request), {**data, "leaders_wanted": "1"})
+
+    assert response.status_code == 200
+    assert "2 leaders are already agreed" in response.content.decode()
+    live.request.refresh_from_db()
+    assert live.request.leaders_wanted == 2

@@ -15,6 +15,7 @@ from alliance_portal.accounts.groups import COORDINATOR_GROUP_NAME
 from alliance_portal.accounts.models import User
 from alliance_portal.demo import national, world
 from alliance_portal.schools.models import Alliance, LocalAuthority, Phase, School, Trust
+from deployments.lifecycle import request_state_for
 from deployments.models import (
     Deployment,
     ImpactReport,
@@ -22,6 +23,8 @@ from deployments.models import (
     PlannedSession,
     SchoolEvaluation,
     SupportLog,
+    Variation,
+    days_from_hours,
 )
 from leaders.models import DeclaredConflict, Designation, Leader, academic_year_bounds
 from requests.models import ReferenceSequence, RequestEvent, SupportRequest
@@ -34,16 +37,22 @@ ALLOWED_DEPLOYMENTS = {
     S.TRIAGED: set(),
     S.DECLINED: set(),
     S.LAPSED: set(),
-    S.MATCHING: {DS.DECLINED},
-    S.NO_MATCH: {DS.DECLINED},
+    # Stopped: agreed work that stopped before it began.
+    S.MATCHING: {DS.DECLINED, DS.STOPPED},
+    S.NO_MATCH: {DS.DECLINED, DS.STOPPED},
     S.WITHDRAWN: {DS.CANCELLED},
-    S.PROPOSED: {DS.DECLINED, DS.PROPOSED},
+    S.PROPOSED: {DS.DECLINED, DS.PROPOSED, DS.ACCEPTED},
     S.AGREED: {DS.DECLINED, DS.AGREED},
-    S.IN_DELIVERY: {DS.DECLINED, DS.IN_DELIVERY},
-    S.COMPLETED: {DS.DECLINED, DS.COMPLETED},
-    S.EVALUATED: {DS.DECLINED, DS.COMPLETED},
+    S.IN_DELIVERY: {DS.DECLINED, DS.IN_DELIVERY, DS.PAUSED},
+    # Stopped: work that stopped part way, with something delivered.
+    S.COMPLETED: {DS.DECLINED, DS.COMPLETED, DS.STOPPED},
+    S.EVALUATED: {DS.DECLINED, DS.COMPLETED, DS.STOPPED},
 }
-LIVE_DEPLOYMENT = {DS.PROPOSED, *Deployment.COMMITTED_STATUSES}
+# The state a closed request was in when it closed, as its deployments called for.
+CLOSED_FROM = {S.EVALUATED: S.COMPLETED}
+# How many deployments hold a place on the request: one ask, or a place for each leader wanted.
+ASKING = {S.PROPOSED}
+PLACED = {S.AGREED, S.IN_DELIVERY, S.COMPLETED, S.EVALUATED}
 TINY = {
     "schools": 240,
     "leaders": 40,
@@ -95,6 +104,13 @@ def tiny_national(db):
 # Rules every seeded world keeps -------------------------------------------
 
 
+def holds_a_place(deployment):
+    """Asked, agreed or delivered something: not declined, cancelled or stopped before it began."""
+    if deployment.status == DS.STOPPED:
+        return deployment.days_delivered > 0
+    return deployment.status in {*Deployment.OPEN_STATUSES, DS.COMPLETED}
+
+
 def assert_deployments_match_requests():
     deployments = defaultdict(list)
     for deployment in Deployment.objects.select_related("designation", "leader"):
@@ -103,9 +119,21 @@ def assert_deployments_match_requests():
         mine = deployments[request.pk]
         statuses = {deployment.status for deployment in mine}
         assert statuses <= ALLOWED_DEPLOYMENTS[request.status], (request.reference, statuses)
-        live = [deployment for deployment in mine if deployment.status in LIVE_DEPLOYMENT]
-        expects_live = bool(ALLOWED_DEPLOYMENTS[request.status] & LIVE_DEPLOYMENT)
-        assert len(live) == (1 if expects_live else 0), request.reference
+        if mine:
+            # The request is where its deployments put it (deployments.lifecycle), or closed
+            # from there.
+            wanted = request_state_for(mine)
+            assert CLOSED_FROM.get(request.status, request.status) == wanted or (
+                request.is_closed and wanted == S.MATCHING
+            ), (request.reference, request.status, statuses)
+        places = sum(1 for deployment in mine if holds_a_place(deployment))
+        if request.status in ASKING:
+            assert places == 1, request.reference
+        elif request.status in PLACED:
+            assert places == request.leaders_wanted, request.reference
+        else:
+            assert places == 0, request.reference
+        assert request.leaders_wanted == 1 or request.status in PLACED, request.reference
         for deployment in mine:
             assert deployment.designation.leader_id == deployment.leader_id
             assert deployment.designation.status == Designation.Status.ACTIVE
@@ -122,25 +150,80 @@ def assert_agreements_are_complete(today):
         assert deployment.agreed_at and deployment.signed_by
         assert deployment.start_date <= deployment.end_date
         assert len(deployment.objectives.all()) >= 2
+        if deployment.started_at:
+            # Delivery starts on or after the agreed start date.
+            assert deployment.started_at.date() >= deployment.start_date
+            assert deployment.started_at >= deployment.agreed_at
         if deployment.status == DS.AGREED:
-            assert deployment.start_date > today
-        elif deployment.status == DS.IN_DELIVERY:
+            assert deployment.start_date > today and not deployment.started_at
+        elif deployment.status in (DS.IN_DELIVERY, DS.PAUSED):
             assert deployment.start_date <= today <= deployment.end_date
-        else:
+            assert deployment.started_at
+        elif deployment.status == DS.COMPLETED:
             assert deployment.completed_at and deployment.end_date <= today
+            assert deployment.started_at and deployment.days_delivered > 0
+        else:
+            assert deployment.status == DS.STOPPED
+            assert deployment.stopped_at and deployment.stopped_at >= deployment.agreed_at
+            assert deployment.stop_reason in Deployment.StopReason.values
+            assert deployment.stop_note
+            assert deployment.completed_at is None
+            # Something delivered, or stopped before it began.
+            assert (deployment.days_delivered > 0) == bool(deployment.started_at)
+        if deployment.status == DS.PAUSED:
+            assert deployment.pause_reason and deployment.resume_expected > today
+            assert deployment.started_at < deployment.paused_at <= timezone.now()
+        else:
+            assert not (deployment.paused_at or deployment.pause_reason)
     for deployment in Deployment.objects.filter(status=DS.DECLINED):
         assert deployment.decline_reason and deployment.responded_at
+    for deployment in Deployment.objects.filter(status=DS.PROPOSED):
+        assert deployment.responded_at is None
+    for deployment in Deployment.objects.filter(status=DS.ACCEPTED):
+        assert deployment.proposed_at < deployment.responded_at <= timezone.now()
+        assert deployment.agreed_at is None
+    assert not Deployment.objects.filter(status=DS.CANCELLED, cancelled_at__isnull=True).exists()
 
 
 def assert_no_leader_over_committed():
-    booked = defaultdict(float)
+    """The days each leader's deployments hold in each academic year, as capacity counts them:
+    `days_committed()`, in which work stopped early holds only the days it delivered."""
+    years = set()
     for deployment in Deployment.objects.committed().select_related("leader"):
         year = academic_year_bounds(deployment.start_date)
         assert academic_year_bounds(deployment.end_date) == year
-        booked[(deployment.leader, year)] += float(deployment.agreed_days)
-    assert booked
-    for (leader, year), days in booked.items():
-        assert days <= leader.days_per_year, (leader, year, days)
+        years.add((deployment.leader, year))
+    assert years
+    for leader, year in years:
+        held = Deployment.objects.filter(leader=leader, start_date__range=year).days_committed()
+        assert held <= leader.days_per_year, (leader, year, held)
+
+
+def assert_variations_lead_to_the_agreement():
+    """Each variation's "after" is the agreement as it stands, with its line on the timeline."""
+    variations = Variation.objects.select_related("deployment__request", "made_by")
+    for variation in variations:
+        deployment = variation.deployment
+        assert deployment.status in Deployment.COMMITTED_STATUSES
+        assert variation.changes()
+        assert variation.reason
+        assert variation.days_after == deployment.agreed_days
+        assert variation.start_after == deployment.start_date
+        assert variation.end_after == deployment.end_date
+        assert variation.objectives_after == "\n".join(
+            deployment.objectives.order_by("position").values_list("description", flat=True)
+        )
+        assert variation.end_before >= variation.start_before
+        assert deployment.agreed_at < variation.created_at <= timezone.now()
+        if variation.made_by is not None:
+            assert variation.made_by.is_coordinator
+            assert variation.made_by.alliance_id == deployment.request.alliance_id
+        line = RequestEvent.objects.get(request=deployment.request, created_at=variation.created_at)
+        assert line.from_status == line.to_status
+        assert line.note == (
+            f"{deployment.leader.full_name}'s agreement was varied "
+            f"({'; '.join(variation.changes())}): {variation.reason}"
+        )
 
 
 def assert_timelines_lead_to_each_status():
@@ -154,8 +237,12 @@ def assert_timelines_lead_to_each_status():
         for before, after in zip(timeline, timeline[1:], strict=False):
             assert after.from_status == before.to_status
             assert after.created_at > before.created_at
-        assert timeline[-1].to_status == request.status
-        assert timeline[-1].created_at == request.status_changed_at <= timezone.now()
+        # Lines that change no state (an acceptance, a pause, a variation) may follow the
+        # last change.
+        changes = [event for event in timeline if event.from_status != event.to_status]
+        assert changes[-1].to_status == timeline[-1].to_status == request.status
+        assert changes[-1].created_at == request.status_changed_at
+        assert timeline[-1].created_at <= timezone.now()
         assert (request.closed_at is not None) == request.is_closed
 
 
@@ -226,6 +313,56 @@ def test_it_keeps_deployments_consistent_with_their_requests(demo_output):
 
 def test_it_never_books_a_leader_beyond_their_days_in_a_year(demo_output):
     assert_no_leader_over_committed()
+
+
+def test_it_shows_every_turn_a_deployment_can_take(demo_output):
+    deployments = Deployment.objects.all()
+    assert deployments.filter(status=DS.ACCEPTED, responded_at__isnull=False).exists()
+    assert deployments.filter(status=DS.PAUSED).exists()
+    # Stopped part way, the request completed or evaluated on what was delivered...
+    assert deployments.filter(
+        status=DS.STOPPED,
+        days_delivered__gt=0,
+        request__status__in=(S.COMPLETED, S.EVALUATED),
+    ).exists()
+    # ...and stopped before it began, the request looking again or closed with no match.
+    assert deployments.filter(
+        status=DS.STOPPED, days_delivered=0, request__status__in=(S.MATCHING, S.NO_MATCH)
+    ).exists()
+    assert Variation.objects.exists()
+    teams = SupportRequest.objects.filter(leaders_wanted__gt=1)
+    assert teams.exists()
+    for team in teams.prefetch_related("deployments__designation"):
+        assert team.leaders_wanted in (2, 3)
+        assert team.designation_sought == "NLE"
+        kinds = sorted(deployment.designation.kind for deployment in team.deployments.all())
+        assert len(kinds) == team.leaders_wanted
+        assert "NLE" in kinds
+
+
+def test_it_records_each_pause_stop_and_variation_with_its_reason(demo_output):
+    assert_variations_lead_to_the_agreement()
+    coordinator = User.objects.get(email=world.COORDINATOR_LOGIN.email)
+    assert set(Variation.objects.values_list("made_by", flat=True)) <= {coordinator.pk, None}
+    for deployment in Deployment.objects.filter(status=DS.PAUSED).select_related("leader"):
+        line = RequestEvent.objects.get(request=deployment.request, created_at=deployment.paused_at)
+        assert (line.from_status, line.to_status) == (S.IN_DELIVERY, S.IN_DELIVERY)
+        assert line.note.endswith(deployment.pause_reason)
+        assert not deployment.planned_sessions.exists()
+    for deployment in Deployment.objects.filter(status=DS.STOPPED).select_related("leader"):
+        line = RequestEvent.objects.get(
+            request=deployment.request, created_at=deployment.stopped_at
+        )
+        assert line.to_status in (S.COMPLETED, S.MATCHING)
+        assert line.note.startswith(f"{deployment.leader.full_name}'s support was stopped early")
+        assert line.note.endswith(deployment.stop_note)
+        assert not deployment.planned_sessions.exists()
+    for deployment in Deployment.objects.filter(status=DS.ACCEPTED).select_related("leader"):
+        line = RequestEvent.objects.get(
+            request=deployment.request, created_at=deployment.responded_at
+        )
+        assert (line.from_status, line.to_status) == (S.PROPOSED, S.PROPOSED)
+        assert line.actor_label == deployment.leader.full_name
 
 
 def test_it_records_a_timeline_that_ends_in_each_requests_status(demo_output):
@@ -375,7 +512,23 @@ def test_it_builds_the_same_world_from_the_same_seed(db):
             world.build_demo_world(now=now)
             rows = list(
                 SupportRequest.objects.order_by("reference").values_list(
-                    "reference", "status", "school__name", "created_at"
+                    "reference", "status", "school__name", "created_at", "leaders_wanted"
+                )
+            )
+            rows += list(
+                Deployment.objects.order_by("request__reference", "leader__email").values_list(
+                    "request__reference",
+                    "leader__email",
+                    "status",
+                    "agreed_days",
+                    "days_delivered",
+                    "paused_at",
+                    "stopped_at",
+                )
+            )
+            rows += list(
+                Variation.objects.order_by("created_at").values_list(
+                    "deployment__request__reference", "created_at", "days_before", "end_before"
                 )
             )
             transaction.set_rollback(True)
@@ -408,6 +561,7 @@ def test_it_keeps_national_data_consistent(tiny_national):
     assert_timelines_lead_to_each_status()
     assert_references_continue_the_sequence()
     assert_delivery_is_consistent()
+    assert_variations_lead_to_the_agreement()
 
 
 def test_it_links_national_leaders_to_areas_and_phases(tiny_national):
@@ -463,13 +617,26 @@ def assert_delivery_is_consistent():
     hours_by_leader_day = defaultdict(int)
     for entry in SupportLog.objects.select_related("deployment").prefetch_related("objectives"):
         deployment = entry.deployment
-        assert deployment.status in (DS.IN_DELIVERY, DS.COMPLETED)
+        assert deployment.status in (DS.IN_DELIVERY, DS.PAUSED, DS.COMPLETED, DS.STOPPED)
         assert deployment.start_date <= entry.date <= deployment.end_date
         assert entry.date <= timezone.localdate()
+        # Nothing is logged after a pause began or after the work ended.
+        if deployment.status == DS.PAUSED:
+            assert entry.date < deployment.paused_at.date()
+        elif deployment.status == DS.STOPPED:
+            assert entry.date <= deployment.stopped_at.date()
+        elif deployment.status == DS.COMPLETED:
+            assert entry.date <= deployment.completed_at.date()
         assert {o.deployment_id for o in entry.objectives.all()} == {deployment.pk}
         hours_by_leader_day[deployment.leader_id, entry.date] += entry.hours
     assert hours_by_leader_day
     assert max(hours_by_leader_day.values()) <= SupportLog.MAX_HOURS
+    # Work that ended recorded the days its log shows; work still open records none yet.
+    for deployment in Deployment.objects.with_hours_logged():
+        if deployment.status in Deployment.DELIVERED_STATUSES:
+            assert deployment.days_delivered == days_from_hours(deployment.hours_logged)
+        else:
+            assert deployment.days_delivered is None
     sessions = PlannedSession.objects.select_related("deployment")
     assert sessions
     for session in sessions:
@@ -480,6 +647,9 @@ def assert_delivery_is_consistent():
     assert reported == {DS.COMPLETED}
     evaluated = set(SchoolEvaluation.objects.values_list("deployment__request__status", flat=True))
     assert evaluated == {S.EVALUATED}
+    for evaluation in SchoolEvaluation.objects.select_related("deployment"):
+        assert evaluation.deployment.status in Deployment.DELIVERED_STATUSES
+        assert evaluation.deployment.days_delivered > 0
     for report in ImpactReport.objects.prefetch_related("ratings", "deployment__objectives"):
         assert {r.objective_id for r in report.ratings.all()} == {
             o.pk for o in report.deployment.objectives.all()

@@ -37,6 +37,7 @@ from tests.factories import (
     LeaderFactory,
     ObjectiveFactory,
     PlannedSessionFactory,
+    SupportLogFactory,
     SupportRequestFactory,
     UserFactory,
 )
@@ -518,3 +519,146 @@ def test_the_request_follows_its_team():
     assert state(Status.DECLINED, Status.PROPOSED) == RequestStatus.PROPOSED
     assert state(Status.COMPLETED, Status.STOPPED, delivered=2) == RequestStatus.COMPLETED
     assert state(Status.STOPPED, Status.DECLINED) == RequestStatus.MATCHING
+
+
+def team_states():
+    """Every state a deployment can be in, with the delivered days its state allows."""
+    for status in Status:
+        if status == Status.STOPPED:
+            yield from ((status, Decimal(0)), (status, Decimal(1)))
+        elif status == Status.COMPLETED:
+            yield from ((status, Decimal(1)), (status, None))  # None: completed before counts
+        else:
+            yield (status, None)
+
+
+def test_whatever_one_of_a_teams_deployments_does_the_requests_own_table_allows_it():
+    """For teams of one and two, every move in the table (and a new ask) leads the request to
+    a state its TRANSITIONS allow from where it was: it can never be stuck or refused."""
+    from requests.services import TRANSITIONS
+
+    def team(*states):
+        return [Deployment(status=status, days_delivered=days) for status, days in states]
+
+    teams = [(a,) for a in team_states()] + [(a, b) for a in team_states() for b in team_states()]
+    checked = 0
+    for members in teams:
+        before = request_state_for(team(*members))
+        changes = []
+        for index, (status, _) in enumerate(members):
+            for move in MOVES.values():
+                if status not in move.sources or move.target is None or move.name == "cancel":
+                    continue
+                outcomes = [Decimal(0), Decimal(1)] if move.target == Status.STOPPED else [None]
+                if move.target == Status.COMPLETED:
+                    outcomes = [Decimal(1)]
+                for days in outcomes:
+                    changed = list(members)
+                    changed[index] = (move.target, days)
+                    changes.append((f"{move.name} {status}", changed))
+        if (
+            before
+            in (
+                RequestStatus.MATCHING,
+                RequestStatus.PROPOSED,
+                RequestStatus.AGREED,
+                RequestStatus.IN_DELIVERY,
+            )
+            and len(members) == 1
+        ):
+            changes.append(("propose", [*members, (Status.PROPOSED, None)]))
+        for what, changed in changes:
+            after = request_state_for(team(*changed))
+            assert after == before or after in TRANSITIONS[before], (members, what, before, after)
+            checked += 1
+    assert checked > 300
+
+
+def test_a_team_whose_other_ask_closes_after_one_leader_finished_is_completed_not_stuck():
+    support_request, coordinator, leaders = team_request(places=2)
+    first = deployment_propose(
+        support_request=support_request, leader=leaders[0], actor=coordinator
+    )
+    deployment_answer(deployment=first, accepted=True, actor=leaders[0].user)
+    make("agree", first, coordinator)
+    SupportLogFactory(deployment=first, date=PAST_START, hours=7)
+    deployment_start(deployment=first, actor=coordinator)
+    second = deployment_propose(
+        support_request=support_request, leader=leaders[1], actor=coordinator
+    )
+    deployment_complete(deployment=first, actor=coordinator, confirmed=True)
+    support_request.refresh_from_db()
+    assert support_request.status == RequestStatus.PROPOSED  # waiting on the second ask
+    # The nightly lapse leaves it alone: the first leader's work is done.
+    from requests.services import requests_to_lapse
+
+    SupportRequest.objects.filter(pk=support_request.pk).update(
+        status_changed_at=timezone.now() - datetime.timedelta(days=400)
+    )
+    assert not requests_to_lapse(days=30).filter(pk=support_request.pk).exists()
+
+    deployment_answer(
+        deployment=second, accepted=False, reason="no-capacity", actor=leaders[1].user
+    )
+
+    support_request.refresh_from_db()
+    assert support_request.status == RequestStatus.COMPLETED
+
+
+def test_a_completion_needs_a_tenth_of_a_day_logged_as_pages_count_it():
+    deployment, coordinator = deployment_in(Status.IN_DELIVERY, logged=0.3)
+
+    with pytest.raises(ValidationError, match="No support has been logged"):
+        deployment_complete(deployment=deployment, actor=coordinator, confirmed=True)
+
+
+def test_work_completed_before_days_were_counted_can_still_be_evaluated():
+    from deployments.impact import can_be_evaluated
+
+    legacy = AgreedDeploymentFactory(status=Status.COMPLETED, days_delivered=None)
+
+    assert can_be_evaluated(legacy)
+    assert request_state_for([legacy]) == RequestStatus.COMPLETED
+
+
+def tracking_page(deployment):
+    from django.test import Client
+
+    from requests.tracking import tracking_token
+
+    return Client().get(f"/track/{tracking_token(deployment.request)}/").content.decode()
+
+
+def test_the_schools_page_keeps_a_pause_after_it_resumes_and_words_an_early_stop():
+    deployment, coordinator = deployment_in(Status.IN_DELIVERY)
+    make("pause", deployment, coordinator)
+    make("resume", deployment, coordinator)
+    page = tracking_page(deployment)
+    story = page[page.index("What has happened so far") :]
+    assert story.index("support was paused until about") < story.index("support resumed")
+    assert "Why: The head is on leave." in story
+
+    make("stop", deployment, coordinator)
+
+    page = tracking_page(deployment)
+    assert "data-headline>Stopped early<" in page
+    assert "stopped before its planned end" in page
+    assert "The support has finished" not in page
+
+
+def test_the_leader_is_written_to_as_you_and_told_when_agreed_work_is_cancelled():
+    deployment, coordinator = deployment_in(Status.IN_DELIVERY)
+    make("pause", deployment, coordinator)
+    to_leader = OutboundEmail.objects.get(topic="deployment-pause", to=deployment.leader.email)
+    assert "Your support for" in to_leader.body_text
+    to_school = OutboundEmail.objects.get(
+        topic="deployment-pause", to=deployment.request.contact_email
+    )
+    assert f"from {deployment.leader.full_name} is paused" in to_school.body_text
+
+    agreed, _ = deployment_in(Status.AGREED, logged=None)
+    make("cancel", agreed, coordinator)
+
+    cancelled = OutboundEmail.objects.get(topic="deployment-cancel")
+    assert cancelled.to == agreed.leader.email
+    assert "will not go ahead" in cancelled.body_text

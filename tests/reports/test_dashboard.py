@@ -71,6 +71,36 @@ def agreed(request, designation, status, days, start, end):
     )
 
 
+def paused(request, designation, since, resume_expected):
+    """Work in delivery since last August, paused `since` until about `resume_expected`."""
+    deployment = agreed(
+        request,
+        designation,
+        D.PAUSED,
+        5,
+        datetime.date(2025, 8, 18),
+        datetime.date(2026, 6, 26),
+    )
+    deployment.started_at = at(2025, 8, 18)
+    deployment.paused_at = since
+    deployment.pause_reason = "The school's inspection is due."
+    deployment.resume_expected = resume_expected
+    deployment.save()
+    return deployment
+
+
+def stopped(request, designation, when, reason, *, days, delivered, start):
+    deployment = agreed(
+        request, designation, D.STOPPED, days, start, start + datetime.timedelta(days=120)
+    )
+    deployment.stopped_at = when
+    deployment.stop_reason = reason
+    deployment.stop_note = "Said in a sentence."
+    deployment.days_delivered = Decimal(delivered)
+    deployment.save()
+    return deployment
+
+
 @dataclass
 class World:
     x: object
@@ -164,11 +194,46 @@ def world():
     agreed(xr["new_fri"], sle_b, D.CANCELLED, 3, jan, mar20)  # cancelled: counts nowhere
     agreed(xr["new_thu"], nle, D.AGREED, 2, datetime.date(2026, 2, 1), datetime.date(2026, 6, 30))
 
+    # Paused: since 20 February (expected back 9 March, now passed) and since 2 March. Both
+    # started last academic year, so neither counts against this year's capacity.
+    paused(xr["in_delivery"], nle, at(2026, 2, 20), datetime.date(2026, 3, 9))
+    paused(xr["agreed"], sle_b, at(2026, 3, 2), datetime.date(2026, 4, 13))
+    # Stopped early this academic year: part way (1.5 of 4 days delivered, and only those
+    # count against capacity) and before it began; and one stopped last academic year.
+    stopped(
+        xr["in_delivery"],
+        sle_a,
+        at(2026, 2, 10),
+        Deployment.StopReason.NOT_WORKING,
+        days=4,
+        delivered="1.5",
+        start=datetime.date(2025, 10, 6),
+    )
+    stopped(
+        xr["declined"],
+        sle_b,
+        at(2026, 3, 12),
+        Deployment.StopReason.SCHOOL_ASKED,
+        days=3,
+        delivered="0",
+        start=datetime.date(2026, 4, 20),
+    )
+    stopped(
+        xr["new_feb"],
+        sle_a,
+        at(2025, 7, 10),
+        Deployment.StopReason.LEADER_UNAVAILABLE,
+        days=2,
+        delivered="1",
+        start=datetime.date(2025, 1, 6),
+    )
+
     # Yarrow's deployments.
     y_proposal = deploy(
         yr["new_feb"], sle_y, D.PROPOSED, proposed_at=FRIDAY_NOON - datetime.timedelta(days=7)
     )
     agreed(yr["agreed"], sle_y, D.AGREED, 8, datetime.date(2025, 11, 1), datetime.date(2026, 3, 15))
+    paused(yr["agreed"], nle, at(2026, 3, 11), datetime.date(2026, 3, 30))
 
     return World(x, y, coordinator_x, coordinator_y, xr, yr, x_proposal, y_proposal)
 
@@ -247,18 +312,74 @@ def test_it_lists_deployments_ending_this_month(world):
     ]
 
 
+def test_it_lists_paused_deployments_longest_paused_first(world):
+    figures = figures_for(world.coordinator_x)
+
+    assert figures.paused_count == 2
+    assert [
+        (d.request, d.leader, d.since, d.resume_expected, d.overdue) for d in figures.paused
+    ] == [
+        (
+            world.x_requests["in_delivery"].reference,
+            "National Nadia",
+            datetime.date(2026, 2, 20),
+            datetime.date(2026, 3, 9),
+            True,
+        ),
+        (
+            world.x_requests["agreed"].reference,
+            "Leader Bea",
+            datetime.date(2026, 3, 2),
+            datetime.date(2026, 4, 13),
+            False,
+        ),
+    ]
+    first = Deployment.objects.get(request=world.x_requests["in_delivery"], status=D.PAUSED)
+    assert figures.paused[0].url == reverse("admin:deployments_deployment_change", args=[first.pk])
+
+
+def test_it_lists_work_stopped_early_this_academic_year_latest_first(world):
+    figures = figures_for(world.coordinator_x)
+
+    assert figures.stopped_count == 2
+    assert [
+        (d.request, d.leader, d.stopped_on, d.reason, d.days_delivered, d.agreed_days)
+        for d in figures.stopped
+    ] == [
+        (
+            world.x_requests["declined"].reference,
+            "Leader Bea",
+            datetime.date(2026, 3, 12),
+            "The school asked to stop",
+            Decimal("0"),
+            Decimal("3"),
+        ),
+        (
+            world.x_requests["in_delivery"].reference,
+            "Leader Amal",
+            datetime.date(2026, 2, 10),
+            "The support was not working",
+            Decimal("1.5"),
+            Decimal("4"),
+        ),
+    ]
+    assert all(d.url.startswith("/admin/deployments/deployment/") for d in figures.stopped)
+
+
 def test_it_compares_days_agreed_with_capacity_per_designation(world):
     figures = figures_for(world.coordinator_x)
 
     assert figures.academic_year == (datetime.date(2025, 9, 1), datetime.date(2026, 8, 31))
     assert capacity(figures) == {
-        "SLE": (Decimal("11"), Decimal("35")),  # 6 + 4 + 1 agreed; 20 + 15 capacity
+        # 6 + 4 + 1 agreed, and 1.5 delivered of 4 stopped part way (of 3 stopped before it
+        # began, none); 20 + 15 capacity.
+        "SLE": (Decimal("12.5"), Decimal("35")),
         "LLE": (Decimal("10"), Decimal("15")),  # Leader Bea holds an SLE and an LLE
         "NLE": (Decimal("2"), Decimal("40")),
     }
     sle = next(row for row in figures.capacity if row.kind == "SLE")
-    assert sle.days_left == Decimal("24")
-    assert sle.percent_used == 31
+    assert sle.days_left == Decimal("22.5")
+    assert sle.percent_used == 36
     assert [row.kind for row in figures.capacity] == list(Designation.Kind.values)
 
 
@@ -286,6 +407,8 @@ def test_it_shows_a_coordinator_only_their_alliances_numbers(world):
     assert [w.reference for w in figures.waiting] == [world.y_requests["new_feb"].reference]
     assert [p.request for p in figures.unanswered] == [world.y_requests["new_feb"].reference]
     assert figures.ending_count == 1
+    assert [d.request for d in figures.paused] == [world.y_requests["agreed"].reference]
+    assert figures.stopped_count == 0 and figures.stopped == []
     assert capacity(figures) == {
         "SLE": (Decimal("8"), Decimal("25")),
         "NLE": (Decimal("0"), Decimal("40")),
@@ -315,8 +438,10 @@ def test_it_shows_a_superuser_every_alliance(world, superuser):
     assert figures.waiting_count == 3
     assert figures.unanswered_count == 2
     assert figures.ending_count == 3
+    assert figures.paused_count == 3
+    assert figures.stopped_count == 2
     assert capacity(figures) == {
-        "SLE": (Decimal("19"), Decimal("60")),
+        "SLE": (Decimal("20.5"), Decimal("60")),
         "LLE": (Decimal("10"), Decimal("15")),
         "NLE": (Decimal("2"), Decimal("40")),
     }
@@ -344,6 +469,7 @@ def test_it_shows_nothing_to_staff_without_an_alliance(world):
 
     assert figures.request_count == 0
     assert figures.waiting_count == figures.unanswered_count == figures.ending_count == 0
+    assert figures.paused_count == figures.stopped_count == 0
     assert capacity(figures) == {}
     assert chart(figures) == {}
 
@@ -401,6 +527,15 @@ def test_it_shows_the_coordinators_figures_and_never_another_alliances(world, fr
         assert support_request.reference not in page
     assert "Leader Yusuf" not in page
     assert 'id="alliance-filter"' not in page
+    paused_panel = page.split('id="paused"')[1].split('id="stopped-early"')[0]
+    assert "<h2>Paused</h2>" in paused_panel
+    assert "20 Feb 2026" in paused_panel and "9 Mar 2026 (passed)" in paused_panel
+    stopped_panel = page.split('id="stopped-early"')[1].split('id="capacity"')[0]
+    assert "Stopped early this year" in stopped_panel
+    assert "The support was not working" in stopped_panel
+    assert "1.5 of 4" in stopped_panel
+    for deployment in (*response.context["figures"].paused, *response.context["figures"].stopped):
+        assert f'href="{deployment.url}"' in page
 
 
 def test_it_shows_a_superuser_both_alliances_and_a_filter(world, superuser, frozen):
@@ -499,6 +634,17 @@ def build_activity(alliance, count):
             datetime.date(2026, 1, 5),
             datetime.date(2026, 3, 25),
         )
+        in_delivery = make_request(alliance, S.IN_DELIVERY, at(2025, 9, 3))
+        paused(in_delivery, designation, at(2026, 2, 2 + index % 20), datetime.date(2026, 4, 1))
+        stopped(
+            make_request(alliance, S.COMPLETED, at(2025, 9, 4)),
+            designation,
+            at(2026, 1, 5 + index % 20),
+            Deployment.StopReason.OTHER,
+            days=2,
+            delivered="1",
+            start=datetime.date(2025, 9, 15),
+        )
 
 
 def dashboard_queries(client):
@@ -515,14 +661,23 @@ def test_it_runs_the_same_queries_for_few_rows_as_for_many(superuser, frozen, wh
     coordinator.groups.add(ensure_coordinator_group())
     client = signed_in(coordinator if who == "coordinator" else superuser)
 
+    def counts(figures):
+        return (
+            figures.waiting_count,
+            figures.unanswered_count,
+            figures.ending_count,
+            figures.paused_count,
+            figures.stopped_count,
+        )
+
     build_activity(alliance, 2)
     few, figures = dashboard_queries(client)
-    assert (figures.waiting_count, figures.unanswered_count, figures.ending_count) == (2, 2, 2)
+    assert counts(figures) == (2, 2, 2, 2, 2)
 
     build_activity(alliance, 18)
     many, figures = dashboard_queries(client)
-    assert (figures.waiting_count, figures.unanswered_count, figures.ending_count) == (20, 20, 20)
-    assert len(figures.waiting) == 20
+    assert counts(figures) == (20, 20, 20, 20, 20)
+    assert len(figures.waiting) == len(figures.paused) == len(figures.stopped) == 20
 
     assert few == many, f"{few} queries for few rows, {many} for many"
     # Session, user, (alliances for a superuser, permissions for a coordinator) and the figures.

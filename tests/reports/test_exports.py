@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from alliance_portal.accounts.groups import ensure_coordinator_group
 from alliance_portal.reports.exports import neutralise_formula
-from deployments.models import Deployment
+from deployments.models import Deployment, SupportLog, Variation
 from leaders.models import AreaOfExpertise
 from requests.models import Funding, SupportRequest
 from tests import factories
@@ -41,6 +41,7 @@ REQUEST_HEADERS = [
     "Areas of expertise",
     "Estimated days",
     "Funding",
+    "Leaders needed",
 ]
 DEPLOYMENT_HEADERS = [
     "Request",
@@ -55,6 +56,15 @@ DEPLOYMENT_HEADERS = [
     "Brokerage fee (£ a day)",
     "Funding source",
     "Agreed at",
+    "Started",
+    "Days delivered",
+    "Paused since",
+    "Expected to resume",
+    "Why paused",
+    "Stopped early on",
+    "Why it stopped",
+    "Stop note",
+    "Variations",
 ]
 INJECTION = '=HYPERLINK("http://evil.example","Click")'
 
@@ -95,6 +105,7 @@ def world():
         designation_sought="SLE",
         estimated_days=Decimal("10.0"),
         funding=Funding.GRANT,
+        leaders_wanted=3,
     )
     oakfield.areas_of_expertise.set(areas)
     hillside = make_request(
@@ -185,6 +196,7 @@ def test_it_exports_the_coordinators_requests_as_csv(world):
             "",
             "",
             "Not known yet",
+            "1",
         ],
         [
             oakfield.reference,
@@ -200,6 +212,7 @@ def test_it_exports_the_coordinators_requests_as_csv(world):
             "; ".join(area.name for area in world["areas"]),
             "10.0",
             "A grant (for example a school-to-school support fund)",
+            "3",
         ],
     ]
 
@@ -218,6 +231,7 @@ def test_it_exports_the_coordinators_requests_as_excel(world):
     assert rows[1][7] == "'" + INJECTION
     assert sheet.cell(row=2, column=8).data_type == "s"
     assert rows[1][11] is None
+    assert [row[13] for row in rows[1:]] == [1, 3]
 
 
 @pytest.mark.parametrize("export", ["csv", "xlsx"])
@@ -285,6 +299,15 @@ def test_it_exports_deployments_as_csv_and_excel(world):
             "",
             "",
             "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "0",
         ],
         [
             oakfield.reference,
@@ -299,6 +322,15 @@ def test_it_exports_deployments_as_csv_and_excel(world):
             "50.00",
             "A grant (for example a school-to-school support fund)",
             "2026-03-20 16:45",
+            "",
+            "0.0",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "0",
         ],
     ]
     assert workbook_rows[0] == DEPLOYMENT_HEADERS
@@ -316,8 +348,151 @@ def test_it_exports_deployments_as_csv_and_excel(world):
             50,
             "A grant (for example a school-to-school support fund)",
             datetime.datetime(2026, 3, 20, 16, 45),
+            None,
+            0,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            0,
         ]
     ]
+
+
+def by_header(rows):
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+@pytest.fixture
+def delivery(world):
+    """Leader Yvonne's work for Xanadu, one deployment at each point after the agreement."""
+    leader = factories.LeaderFactory(full_name="Leader Yvonne")
+    designation = factories.DesignationFactory(leader=leader, kind="SLE", alliance=world["x"])
+
+    def work(status, created, **fields):
+        deployment = factories.AgreedDeploymentFactory(
+            request=factories.SupportRequestFactory(alliance=world["x"]),
+            leader=leader,
+            designation=designation,
+            status=status,
+            agreed_days=Decimal("5.0"),
+            start_date=datetime.date(2026, 1, 5),
+            end_date=datetime.date(2026, 7, 17),
+            started_at=at(2026, 1, 5, 9),
+            **fields,
+        )
+        Deployment.objects.filter(pk=deployment.pk).update(created_at=at(2026, 1, created))
+        return deployment
+
+    def log(deployment, *hours):
+        for day, entry in enumerate(hours, start=5):
+            SupportLog.objects.create(
+                deployment=deployment,
+                date=datetime.date(2026, 1, day),
+                hours=Decimal(entry),
+                activity=SupportLog.Activity.COACHING,
+            )
+
+    # In delivery, 10.5 hours logged (1.5 days), after a pause since resumed.
+    resumed = work(
+        Deployment.Status.IN_DELIVERY,
+        1,
+        paused_at=at(2026, 2, 2, 11),
+        pause_reason="Half term and a staff illness.",
+        resume_expected=datetime.date(2026, 2, 23),
+    )
+    log(resumed, "7", "3.5")
+    # Paused since 2 March, 3.5 hours logged (0.5 days), varied twice.
+    paused = work(
+        Deployment.Status.PAUSED,
+        2,
+        paused_at=at(2026, 3, 2, 14, 30),
+        pause_reason="The school's inspection is this month.",
+        resume_expected=datetime.date(2026, 4, 20),
+    )
+    log(paused, "3.5")
+    for days in ("4.0", "4.5"):
+        Variation.objects.create(
+            deployment=paused,
+            reason="More days for the second subject lead.",
+            days_before=Decimal(days),
+            days_after=Decimal(days) + Decimal("0.5"),
+        )
+    # Stopped part way: 2 days recorded as delivered when it stopped.
+    work(
+        Deployment.Status.STOPPED,
+        3,
+        stopped_at=at(2026, 3, 9, 16, 5),
+        stop_reason=Deployment.StopReason.NEEDS_CHANGED,
+        stop_note="=The school's priority moved to attendance.",
+        days_delivered=Decimal("2.0"),
+    )
+    # Completed with 4.5 days delivered (and a log that says so).
+    completed = work(
+        Deployment.Status.COMPLETED,
+        4,
+        completed_at=at(2026, 3, 6, 15),
+        days_delivered=Decimal("4.5"),
+    )
+    log(completed, "7", "7", "7", "7", "3.5")
+    return leader
+
+
+NEW_COLUMNS = DEPLOYMENT_HEADERS[DEPLOYMENT_HEADERS.index("Started") :]
+
+
+def test_it_exports_how_far_each_deployment_got(world, delivery):
+    rows = csv_rows(signed_in(world["coordinator_x"]).get(f"{DEPLOYMENTS}export/csv/?q=Yvonne"))
+
+    exported = {row["Status"]: [row[header] for header in NEW_COLUMNS] for row in by_header(rows)}
+    assert exported == {
+        "Completed": ["2026-01-05 09:00", "4.5", "", "", "", "", "", "", "0"],
+        "Stopped early": [
+            "2026-01-05 09:00",
+            "2.0",
+            "",
+            "",
+            "",
+            "2026-03-09 16:05",
+            "The school's needs changed",
+            # Text a spreadsheet would run is quoted.
+            "'=The school's priority moved to attendance.",
+            "0",
+        ],
+        "Paused": [
+            "2026-01-05 09:00",
+            "0.5",
+            "2026-03-02 14:30",
+            "2026-04-20",
+            "The school's inspection is this month.",
+            "",
+            "",
+            "",
+            "2",
+        ],
+        # The log so far; an earlier pause, since resumed, is not shown as current.
+        "In delivery": ["2026-01-05 09:00", "1.5", "", "", "", "", "", "", "0"],
+    }
+
+
+def test_it_exports_how_far_each_deployment_got_to_excel(world, delivery):
+    rows, _ = xlsx_rows(
+        signed_in(world["coordinator_x"]).get(f"{DEPLOYMENTS}export/xlsx/?q=Yvonne")
+    )
+
+    exported = {row["Status"]: row for row in by_header(rows)}
+    paused = exported["Paused"]
+    assert paused["Started"] == datetime.datetime(2026, 1, 5, 9)
+    assert paused["Days delivered"] == 0.5
+    assert paused["Paused since"] == datetime.datetime(2026, 3, 2, 14, 30)
+    assert paused["Expected to resume"] == datetime.datetime(2026, 4, 20)
+    assert paused["Variations"] == 2
+    assert exported["Stopped early"]["Stopped early on"] == datetime.datetime(2026, 3, 9, 16, 5)
+    assert exported["Stopped early"]["Days delivered"] == 2
+    assert exported["In delivery"]["Days delivered"] == 1.5
+    assert exported["Completed"]["Days delivered"] == 4.5
 
 
 def test_it_never_exports_another_alliances_deployments(world, admin_client):
@@ -409,7 +584,10 @@ def build(alliance, count):
     for _ in range(count):
         support_request = factories.SupportRequestFactory(alliance=alliance)
         support_request.areas_of_expertise.set(areas)
-        factories.AgreedDeploymentFactory(request=support_request)
+        agreed = factories.AgreedDeploymentFactory(
+            request=support_request, status=Deployment.Status.IN_DELIVERY, logged_hours=7
+        )
+        Variation.objects.create(deployment=agreed, reason="More days.", days_after=Decimal(7))
         factories.DeploymentFactory(request=support_request)
 
 

@@ -51,6 +51,23 @@ def test_it_does_not_name_a_leader_who_was_only_proposed(client):
     assert "Grace Okafor" not in track(client, proposed.request).content.decode()
 
 
+def test_it_does_not_call_paused_support_under_way(client):
+    deployment = AgreedDeploymentFactory(
+        status="paused",
+        request__status=Status.IN_DELIVERY,
+        paused_at=timezone.now(),
+        pause_reason="The head is on leave.",
+        resume_expected=timezone.localdate() + datetime.timedelta(days=14),
+    )
+
+    page = track(client, deployment.request).content.decode()
+
+    assert ">Paused</strong>" in page
+    assert "The support is paused for now." in page
+    assert "The support is under way." not in page
+    assert "Why: The head is on leave." in page
+
+
 def test_it_builds_an_absolute_link_for_emails(settings):
     settings.SITE_URL = "https://portal.example.org"
     support_request = SupportRequestFactory()

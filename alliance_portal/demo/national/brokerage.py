@@ -1,8 +1,18 @@
 """Brokerage: requests, the leaders approached, deployments, objectives and each timeline.
 
 A request's timeline walks the brokerage states in order, its deployments
-match the state it reached, declared conflicts and a leader's own school are
-respected, and no leader is booked beyond their days in any academic year.
+match the state it reached (by `deployments.lifecycle.request_state_for`),
+declared conflicts and a leader's own school are respected, and no leader is
+booked beyond their days in any academic year.
+
+Besides the plain path from proposal to evaluation, some requests take the
+turns the lifecycle allows: an ask the leader accepted that is waiting for its
+agreement, work paused for a while, work stopped part way (the request still
+completed) or stopped before it began (the request back to finding a leader,
+or closed with no match), agreed work varied with its reason, and teams of an
+NLE with SLEs. Moves that change no request state (an acceptance, a pause, a
+variation, a team's further asks and agreements) are lines on the timeline
+from a state to itself, as the services write them.
 """
 
 import datetime
@@ -21,7 +31,8 @@ from alliance_portal.demo.national.base import (
     given_timestamps,
 )
 from alliance_portal.demo.national.people import AGREED_HALF_DAYS, GOVERNANCE_AREAS
-from deployments.models import Deployment, Objective
+from alliance_portal.pages.formats import long_date, plain_number
+from deployments.models import Deployment, Objective, Variation
 from leaders.models import Designation, academic_year_bounds
 from requests.models import Funding, ReferenceSequence, RequestEvent, SupportRequest
 
@@ -79,6 +90,7 @@ GAP_DAYS = {
     (S.PROPOSED, S.MATCHING): (2, 10),
     (S.PROPOSED, S.AGREED): (3, 20),
     (S.AGREED, S.IN_DELIVERY): (7, 30),
+    (S.AGREED, S.MATCHING): (5, 40),  # agreed work stopped before it began
     (S.COMPLETED, S.EVALUATED): (7, 45),
 }
 CLOSING_GAP_DAYS = {
@@ -90,6 +102,21 @@ CLOSING_GAP_DAYS = {
 # How long ago the last state change happened, by the state reached.
 LAST_CHANGE_DAYS_AGO = {S.NEW: (0, 6), S.TRIAGED: (0, 12), S.MATCHING: (0, 20), S.PROPOSED: (0, 10)}
 HISTORY_DAYS = 1_640  # about four and a half years of closed requests
+
+# The turns a request's deployments take besides the plain path (RequestPlan.variant).
+ACCEPTED = "accepted"  # the open ask was accepted; the agreement is still to be made
+PAUSED = "paused"  # the work in delivery is paused
+STOPPED = "stopped"  # the work stopped part way; what was delivered completed the request
+RESTARTED = "restarted"  # agreed work stopped before it began; the request looked again
+TEAM = "team"  # an NLE with one or two SLEs, each under their own capacity
+# Shares of the requests that could take each turn.
+ACCEPTED_SHARE = 0.4
+PAUSED_SHARE = 0.2
+STOPPED_SHARE = 0.08
+VARIED_SHARE = 0.12
+RESTARTED_SHARE = 0.01  # of the requests that reached a leader
+TEAM_SHARE = 0.03  # extra places, as a share of the requests that reached a leader
+VARIATION_KINDS = (("days",), ("end",), ("objective",), ("days", "end"))
 
 
 def plan_status_counts(requests, deployments):
@@ -128,6 +155,16 @@ class RequestPlan:
     end: datetime.date | None = None
     proposals: list = field(default_factory=list)  # (LeaderPlan, Deployment) per proposal
     areas: list = field(default_factory=list)
+    variant: str = ""  # one of ACCEPTED, PAUSED, STOPPED, RESTARTED, TEAM; "" for the plain path
+    varied: tuple = ()  # what a variation changed: "days", "end", "objective"
+    variation: Variation | None = None
+    team: list = field(default_factory=list)  # (LeaderPlan, Deployment) for a team's other leaders
+    # Timeline lines that change no state: (moment, who: a leader's name or "" for the
+    # coordinator, note).
+    notes: list = field(default_factory=list)
+
+    def deployments(self):
+        return [deployment for _, deployment in (*self.proposals, *self.team)]
 
 
 class BrokerageStage(BuilderBase):
@@ -147,6 +184,9 @@ class BrokerageStage(BuilderBase):
             counts["area_links"] = self._build_request_areas()
         with self._stage("deployments") as counts:
             counts.update(self._build_deployments())
+
+    def _build_timeline(self):
+        """After delivery: an early stop's line says how many days were delivered."""
         with self._stage("timeline") as counts:
             events = [event for plan in self.request_plans for event in self._events(plan)]
             bulk_insert(RequestEvent, events)
@@ -161,6 +201,7 @@ class BrokerageStage(BuilderBase):
             for status in (S.PROPOSED, S.AGREED, S.IN_DELIVERY, S.COMPLETED):
                 self._feature(next(plan for plan in plans if plan.status == status))
         self._spread_extra_deployments(plans)
+        self._choose_turns(plans)
         return plans
 
     def _make_request(self, status):
@@ -226,14 +267,21 @@ class BrokerageStage(BuilderBase):
         plan.request.contact_email = f"head@school{plan.request.school.urn}.example.org"
 
     def _spread_extra_deployments(self, plans):
-        """Deployments beyond one per request: cancelled on withdrawal, or declined by a leader."""
-        extra = self.sizes["deployments"] - sum(
-            1 for plan in plans if plan.status in WITH_DEPLOYMENT
-        )
+        """Deployments beyond one per request: cancelled on withdrawal, agreed work stopped
+        before it began, a team's other leaders, or declined by a leader."""
+        reached = sum(1 for plan in plans if plan.status in WITH_DEPLOYMENT)
+        extra = self.sizes["deployments"] - reached
         withdrawn = [plan for plan in plans if plan.status == S.WITHDRAWN]
         for plan in withdrawn[: min(extra, max(1, len(withdrawn) * 3 // 10))]:
             plan.cancelled = True
             extra -= 1
+        # Requests finding a leader (again) whose agreed work stopped before it began.
+        looking = [plan for plan in plans if plan.status in (S.MATCHING, S.NO_MATCH)]
+        restarts = min(extra // 3, max(1, round(reached * RESTARTED_SHARE)), len(looking))
+        for plan in self._several(looking, restarts, first=S.MATCHING):
+            plan.variant = RESTARTED
+            extra -= 1
+        extra -= self._form_teams(plans, reached, places=(extra * 3) // 5)
         eligible = [p for p in plans if p.status == S.NO_MATCH] + [
             p for p in plans if p.status in WITH_DEPLOYMENT or p.status == S.MATCHING
         ]
@@ -242,6 +290,60 @@ class BrokerageStage(BuilderBase):
         for i in range(extra):
             eligible[i % len(eligible)].declines += 1
 
+    def _form_teams(self, plans, reached, places):
+        """Requests for an NLE with one or two SLEs; returns how many extra places they take."""
+        places = min(places, max(3, round(reached * TEAM_SHARE)))
+        # Recent work (evaluated requests go back years, before most NLEs were designated).
+        agreed = [
+            plan
+            for plan in plans
+            if plan.status in (S.AGREED, S.IN_DELIVERY, S.COMPLETED)
+            and not (plan.featured or plan.variant)
+        ]
+        taken = 0
+        for index, plan in enumerate(self._several(agreed, len(agreed), first=S.IN_DELIVERY)):
+            size = 3 if index % 2 == 0 and places - taken >= 2 else 2
+            if places - taken < size - 1:
+                break
+            plan.variant = TEAM
+            plan.request.leaders_wanted = size
+            plan.request.designation_sought = K.NLE
+            taken += size - 1
+        return taken
+
+    def _choose_turns(self, plans):
+        """Which requests take the lifecycle's other turns: a few of each, at least one, and
+        one of each in the first alliance (the demo coordinator's) where it can be."""
+        plain = [plan for plan in plans if not (plan.featured or plan.variant)]
+        for variant, statuses, share in (
+            (ACCEPTED, (S.PROPOSED,), ACCEPTED_SHARE),
+            (PAUSED, (S.IN_DELIVERY,), PAUSED_SHARE),
+            # A recent early stop (completed, not yet evaluated) shows on the dashboard.
+            (STOPPED, (S.COMPLETED, S.EVALUATED), STOPPED_SHARE),
+        ):
+            chosen = self._some(
+                [p for p in plain if p.status in statuses], share, first=statuses[0]
+            )
+            for plan in chosen:
+                plan.variant = variant
+        agreed = [p for p in plain if p.status in DEPLOYMENT_FOR_REQUEST and not p.variant]
+        # Each kind of change in turn, so even a small world has one of each.
+        for index, plan in enumerate(self._some(agreed, VARIED_SHARE)):
+            plan.varied = VARIATION_KINDS[index % len(VARIATION_KINDS)]
+
+    def _some(self, plans, share, first=None):
+        """A random share of `plans`, at least one when there are any (see `_several`)."""
+        return self._several(plans, max(1, round(len(plans) * share)), first)
+
+    def _several(self, plans, count, first=None):
+        """`count` of `plans` at random (all, if fewer), in random order; the first of them in
+        the first alliance (and in status `first`, when given) if any of `plans` is."""
+        chosen = self.rng.sample(plans, min(len(plans), count))
+        shown = [p for p in plans if p.alliance == 0 and (first is None or p.status == first)]
+        if chosen and shown and not set(chosen) & set(shown):
+            chosen[0] = self.rng.choice(shown)
+        return chosen
+
     def _path(self, plan):
         """The states a request passed through, with a detour for each declined proposal."""
         head = [S.NEW, S.TRIAGED, S.MATCHING] + [S.PROPOSED, S.MATCHING] * plan.declines
@@ -249,6 +351,10 @@ class BrokerageStage(BuilderBase):
         delivery = [S.PROPOSED, S.AGREED, S.IN_DELIVERY, S.COMPLETED, S.EVALUATED]
         if status in (S.NEW, S.TRIAGED):
             return [S.NEW, S.TRIAGED][: 1 if status == S.NEW else 2]
+        if plan.variant == RESTARTED:
+            # Agreed, then stopped before it began: looking again, or closed with no match.
+            looked_again = head + [S.PROPOSED, S.AGREED, S.MATCHING]
+            return looked_again if status == S.MATCHING else looked_again + [S.NO_MATCH]
         if status == S.MATCHING:
             return head
         if status in delivery:
@@ -276,7 +382,16 @@ class BrokerageStage(BuilderBase):
                 span = datetime.timedelta(days=self._delivery_days(plan))
                 plan.start = max(plan.end - span, academic_year_bounds(plan.end)[0])
                 days[i - 1] = plan.start
+                if plan.variant == STOPPED:
+                    # It stopped that day; the agreement ran later, in the same year.
+                    later = plan.end + datetime.timedelta(days=self.rng.randint(14, 90))
+                    plan.end = min(later, academic_year_bounds(plan.start)[1])
             else:
+                if before == S.AGREED and after == S.MATCHING:
+                    # Stopped before it began: the agreed start was still to come.
+                    plan.start = days[i] + datetime.timedelta(days=self.rng.randint(3, 30))
+                    planned_end = plan.start + datetime.timedelta(days=self._delivery_days(plan))
+                    plan.end = min(planned_end, academic_year_bounds(plan.start)[1])
                 fewest, most = GAP_DAYS.get((before, after)) or CLOSING_GAP_DAYS[after]
                 days[i - 1] = days[i] - datetime.timedelta(days=self.rng.randint(fewest, most))
         plan.times = self._times(plan.path, days)
@@ -300,7 +415,10 @@ class BrokerageStage(BuilderBase):
             return self._days_ago(0, 14)
         if status == S.IN_DELIVERY:
             year_start, year_end = academic_year_bounds(today)
-            plan.start = self._days_ago(0, min(150, (today - year_start).days))
+            so_far = (today - year_start).days
+            # Work that was paused had been going for a while first.
+            fewest = min(10, so_far) if plan.variant == PAUSED else 0
+            plan.start = self._days_ago(fewest, min(150, so_far))
             planned_end = plan.start + datetime.timedelta(days=self._delivery_days(plan))
             plan.end = min(max(planned_end, today + datetime.timedelta(days=14)), year_end)
             return plan.start
@@ -334,14 +452,72 @@ class BrokerageStage(BuilderBase):
             if plan.featured and accepted_or_open:
                 leader_plan = self.leader_plans[0]
             else:
-                leader_plan = self._choose_leader(plan, taken, committed=after == S.AGREED)
+                leader_plan = self._choose_leader(
+                    plan, taken, committed=after == S.AGREED, insist=plan.variant == TEAM
+                )
             halves = None
             if after == S.AGREED:
                 halves = self._agreed_halves(plan, leader_plan)
-                self._book(plan, leader_plan, halves)
+                # Work stopped before it began holds none of the leader's days.
+                self._book(plan, leader_plan, 0 if plan.variant == RESTARTED else halves)
             taken.add(leader_plan)
             deployment = self._deployment(plan, i, after, leader_plan, halves)
             plan.proposals.append((leader_plan, deployment))
+        if plan.variant == TEAM:
+            self._join_team(plan, taken)
+
+    def _join_team(self, plan, taken):
+        """The team's other leaders (SLEs where they can be found), asked while the first was
+        and agreed just after, each within their own days."""
+        others = plan.request.leaders_wanted - 1
+        asked = plan.path.index(S.AGREED) - 1
+        agreed = asked + 1
+        agreed_before = plan.times[agreed + 1] if agreed + 1 < len(plan.times) else self.now
+        proposed_at = self._between(plan.times[asked], plan.times[agreed], others)
+        agreed_at = self._between(plan.times[agreed], agreed_before, others)
+        for proposed, agreement in zip(proposed_at, agreed_at, strict=True):
+            leader_plan = self._choose_leader(plan, taken, committed=True, kind=K.SLE, insist=True)
+            halves = self._agreed_halves(plan, leader_plan)
+            self._book(plan, leader_plan, halves)
+            taken.add(leader_plan)
+            leader = leader_plan.leader
+            deployment = Deployment(
+                leader=leader,
+                designation=leader_plan.designation,
+                proposed_at=proposed,
+                responded_at=proposed + (agreement - proposed) / 2,
+                created_at=proposed,
+            )
+            self._agree(plan, deployment, leader_plan, halves, agreed_at=agreement, lead=False)
+            plan.team.append((leader_plan, deployment))
+            kind = leader_plan.designation.kind
+            plan.notes += [
+                (proposed, "", f"Proposed {leader.full_name} ({kind})."),
+                (
+                    agreement,
+                    "",
+                    f"Agreed with {leader.full_name}: {plain_number(deployment.agreed_days)} "
+                    f"days, {long_date(plan.start)} to {long_date(plan.end)}.",
+                ),
+            ]
+
+    def _between(self, earliest, latest, count=1):
+        """`count` moments strictly between two, in order, each to the second: in working
+        hours on days between them where they fit, else spread evenly between the two."""
+        days = (latest.date() - earliest.date()).days
+        moments = sorted(
+            self._at(earliest.date() + datetime.timedelta(days=self.rng.randint(0, days)))
+            for _ in range(count)
+        )
+        if all(earliest < moment < latest for moment in moments) and len(set(moments)) == count:
+            return moments
+        span = (latest - earliest).total_seconds()
+        low, high = self.rng.uniform(0.1, 0.5), self.rng.uniform(0.6, 0.9)
+        steps = max(count - 1, 1)
+        return [
+            earliest + datetime.timedelta(seconds=int(span * (low + (high - low) * n / steps)))
+            for n in range(count)
+        ]
 
     def _agreed_halves(self, plan, leader_plan):
         """Agreed days by designation, trimmed to what the leader has left that year."""
@@ -359,14 +535,15 @@ class BrokerageStage(BuilderBase):
             raise RuntimeError(f"{leader_plan.leader} would be over-committed in {year}.")
         self.halves_used[key] += halves
 
-    def _choose_leader(self, plan, taken, committed):
+    def _choose_leader(self, plan, taken, committed, kind=None, insist=False):
         """A leader of the sought kind near the school, free of conflicts, with days left.
 
         Random tries within the best pool first, widening to everyone; a full
         scan is the last resort, so even a tiny world either finds someone or
-        says plainly that it has too few leaders.
+        says plainly that it has too few leaders. With `insist` (a team's
+        places), every leader of the kind is tried before anyone else.
         """
-        sought = plan.request.designation_sought
+        sought = kind or plan.request.designation_sought
         kind_pool = self.pool_by_kind.get(
             (None if sought in Designation.NATIONAL_KINDS else plan.alliance, sought), []
         )
@@ -376,6 +553,10 @@ class BrokerageStage(BuilderBase):
                 candidate = self.rng.choice(pool)
                 if self._suits(plan, candidate, taken, committed, strict):
                     return candidate
+            if insist and pool is kind_pool and not strict:
+                for candidate in kind_pool:
+                    if self._suits(plan, candidate, taken, committed, strict=False):
+                        return candidate
         for candidate in self.active_leaders:
             if self._suits(plan, candidate, taken, committed, strict=False):
                 return candidate
@@ -416,16 +597,30 @@ class BrokerageStage(BuilderBase):
             deployment.decline_note = content.DECLINE_NOTES[deployment.decline_reason]
         elif after == S.WITHDRAWN:
             deployment.status = D.CANCELLED
-            deployment.updated_at = plan.times[index + 1]
+            deployment.cancelled_at = deployment.updated_at = plan.times[index + 1]
         elif after == S.AGREED:
             self._agree(plan, deployment, leader_plan, halves, agreed_at=responded_at)
+        elif plan.variant == ACCEPTED:
+            # The leader said yes; the coordinator has still to agree the terms.
+            deployment.status = D.ACCEPTED
+            answered = self._between(proposed_at, self.now)[0]
+            deployment.responded_at = deployment.updated_at = answered
+            name = leader_plan.leader.full_name
+            plan.notes.append((deployment.responded_at, name, f"{name} accepted the proposal."))
         else:
             deployment.status = D.PROPOSED
         return deployment
 
-    def _agree(self, plan, deployment, leader_plan, halves, agreed_at):
+    def _agreed_status(self, plan):
+        if plan.variant in (STOPPED, RESTARTED):
+            return D.STOPPED
+        if plan.variant == PAUSED:
+            return D.PAUSED
+        return DEPLOYMENT_FOR_REQUEST[plan.status]
+
+    def _agree(self, plan, deployment, leader_plan, halves, agreed_at, lead=True):
         request = plan.request
-        deployment.status = DEPLOYMENT_FOR_REQUEST[plan.status]
+        deployment.status = self._agreed_status(plan)
         deployment.agreed_days = Decimal(halves) / 2
         deployment.start_date, deployment.end_date = plan.start, plan.end
         deployment.daily_rate, deployment.brokerage_fee = DAILY_RATE, BROKERAGE_FEE
@@ -439,9 +634,92 @@ class BrokerageStage(BuilderBase):
             f"{request.alliance.name}"
         )
         deployment.signed_at = deployment.agreed_at = agreed_at
+        if S.IN_DELIVERY in plan.path:
+            deployment.started_at = plan.times[plan.path.index(S.IN_DELIVERY)]
         if deployment.status == D.COMPLETED:
             deployment.completed_at = plan.times[plan.path.index(S.COMPLETED)]
-        deployment.updated_at = deployment.completed_at or agreed_at
+        elif plan.variant == PAUSED:
+            self._pause(plan, deployment)
+        elif plan.variant == STOPPED:
+            stopped = plan.path.index(S.COMPLETED)
+            self._stop(plan, deployment, stopped, content.STOP_PART_WAY_REASONS)
+        elif plan.variant == RESTARTED:
+            self._stop(
+                plan, deployment, plan.path.index(S.AGREED) + 1, content.STOP_BEFORE_START_REASONS
+            )
+            deployment.days_delivered = Decimal("0.0")
+        deployment.updated_at = (
+            deployment.completed_at or deployment.stopped_at or deployment.paused_at or agreed_at
+        )
+        if lead and plan.varied:
+            plan.variation = self._vary(plan, deployment, halves)
+            deployment.updated_at = max(deployment.updated_at, plan.variation.created_at)
+
+    def _pause(self, plan, deployment):
+        """Paused since some time after it started, expected back before the agreed end."""
+        deployment.paused_at = self._between(deployment.started_at, self.now)[0]
+        resume = self.today + datetime.timedelta(days=self.rng.randint(5, 40))
+        deployment.resume_expected = max(
+            min(resume, plan.end - datetime.timedelta(days=1)),
+            self.today + datetime.timedelta(days=1),
+        )
+        deployment.pause_reason = self.rng.choice(content.PAUSE_REASONS)
+        plan.notes.append(
+            (
+                deployment.paused_at,
+                "",
+                f"{deployment.leader.full_name}'s support was paused until about "
+                f"{long_date(deployment.resume_expected)}: {deployment.pause_reason}",
+            )
+        )
+
+    def _stop(self, plan, deployment, index, reasons):
+        """Stopped early at the timeline's `index`; the line there says so (see `_event_note`)."""
+        deployment.stopped_at = plan.times[index]
+        deployment.stop_reason = self.rng.choice(reasons)
+        deployment.stop_note = self.rng.choice(content.STOP_NOTES[deployment.stop_reason])
+
+    def _vary(self, plan, deployment, halves):
+        """A variation of the agreement, made after it and before the work ended.
+
+        The deployment keeps the values after it; more days were found within the
+        leader's capacity (they are booked already), a later end stays in the same
+        academic year, an added objective is made with the others (`_objectives`).
+        """
+        path, times = plan.path, plan.times
+        begun = path.index(S.IN_DELIVERY) if S.IN_DELIVERY in path else path.index(S.AGREED)
+        until = times[begun + 1] if begun + 1 < len(times) else self.now
+        made_at = self._between(times[begun], until)[0]
+        changes = set(plan.varied)
+        days_before = deployment.agreed_days
+        if "days" in changes:
+            extra = self.rng.randint(1, max(1, halves // 4))
+            if halves - extra >= 1:
+                days_before = Decimal(halves - extra) / 2
+            else:
+                changes.discard("days")
+        end_before = plan.end
+        if "end" in changes:
+            earliest = max(plan.start, made_at.date())
+            end_before = max(plan.end - datetime.timedelta(days=self.rng.randint(7, 35)), earliest)
+            if end_before >= plan.end:
+                changes.discard("end")
+                end_before = plan.end
+        if not changes:
+            changes = {"objective"}
+        plan.varied = tuple(kind for kind in ("days", "end", "objective") if kind in changes)
+        return Variation(
+            deployment=deployment,
+            reason=self.rng.choice(content.VARIATION_REASONS[plan.varied[0]]),
+            made_by=self.actors.get(plan.request.alliance_id),
+            created_at=made_at,
+            days_before=days_before,
+            days_after=deployment.agreed_days,
+            start_before=plan.start,
+            start_after=plan.start,
+            end_before=end_before,
+            end_after=plan.end,
+        )
 
     def _assign_references(self):
         """SR-YYYY-NNNNN in order of submission, continuing each year's sequence."""
@@ -481,7 +759,7 @@ class BrokerageStage(BuilderBase):
     def _build_deployments(self):
         deployments = []
         for plan in self.request_plans:
-            for _, deployment in plan.proposals:
+            for deployment in plan.deployments():
                 deployment.request = plan.request
                 deployments.append(deployment)
         with given_timestamps(Deployment, Objective):
@@ -489,17 +767,23 @@ class BrokerageStage(BuilderBase):
             objectives = [
                 objective
                 for plan in self.request_plans
-                for _, deployment in plan.proposals
+                for deployment in plan.deployments()
                 for objective in self._objectives(plan, deployment)
             ]
             bulk_insert(Objective, objectives)
-        return {"deployments": len(deployments), "objectives": len(objectives)}
+        variations = [plan.variation for plan in self.request_plans if plan.variation]
+        bulk_insert(Variation, variations)
+        return {
+            "deployments": len(deployments),
+            "objectives": len(objectives),
+            "variations": len(variations),
+        }
 
     def _objectives(self, plan, deployment):
         if deployment.agreed_at is None:
             return []
         texts = self.rng.sample(content.OBJECTIVES, self.rng.randint(2, 3))
-        return [
+        objectives = [
             Objective(
                 deployment=deployment,
                 description=text.format(area=area_label(self.rng.choice(plan.areas))),
@@ -509,18 +793,46 @@ class BrokerageStage(BuilderBase):
             )
             for position, text in enumerate(texts, start=1)
         ]
+        variation = plan.variation
+        if variation is None or variation.deployment is not deployment:
+            return objectives
+        before = [objective.description for objective in objectives]
+        if "objective" in plan.varied:
+            text = self.rng.choice(content.EXTRA_OBJECTIVES)
+            objectives.append(
+                Objective(
+                    deployment=deployment,
+                    description=text.format(area=area_label(self.rng.choice(plan.areas))),
+                    position=len(objectives) + 1,
+                    created_at=variation.created_at,
+                    updated_at=variation.created_at,
+                )
+            )
+        variation.objectives_before = "\n".join(before)
+        variation.objectives_after = "\n".join(objective.description for objective in objectives)
+        plan.notes.append(
+            (
+                variation.created_at,
+                "",
+                f"{deployment.leader.full_name}'s agreement was varied "
+                f"({'; '.join(variation.changes())}): {variation.reason}",
+            )
+        )
+        return objectives
 
     def _events(self, plan):
-        """The request's timeline: one event per state change, with who acted and why."""
+        """The request's timeline: one event per state change, with who acted and why, and the
+        lines that change no state in their places."""
         request = plan.request
         coordinator = self.actors.get(request.alliance_id)
         coordinator_label = "" if coordinator else f"Coordinator, {request.alliance.name}"[:150]
         proposals = iter(plan.proposals)
-        events, leader = [], None
+        events, leader, deployment = [], None, None
         for i, status in enumerate(plan.path):
             before = plan.path[i - 1] if i else ""
             if status == S.PROPOSED:
-                leader = next(proposals)[0].leader
+                leader_plan, deployment = next(proposals)
+                leader = leader_plan.leader
             actor, label = coordinator, coordinator_label
             if status == S.NEW:
                 actor, label = None, SupportRequest.Source(request.source).label
@@ -535,13 +847,28 @@ class BrokerageStage(BuilderBase):
                     to_status=status,
                     actor=actor,
                     actor_label=label,
-                    note=self._event_note(plan, before, status, leader),
+                    note=self._event_note(plan, before, status, leader, deployment),
                     created_at=plan.times[i],
                 )
             )
+        changes = list(events)
+        for moment, who, note in plan.notes:
+            status = [event.to_status for event in changes if event.created_at < moment][-1]
+            events.append(
+                RequestEvent(
+                    request=request,
+                    from_status=status,
+                    to_status=status,
+                    actor=None if who else coordinator,
+                    actor_label=who or coordinator_label,
+                    note=note,
+                    created_at=moment,
+                )
+            )
+        events.sort(key=lambda event: event.created_at)
         return events
 
-    def _event_note(self, plan, before, status, leader):
+    def _event_note(self, plan, before, status, leader, deployment):
         notes = {
             S.NEW: "Request received.",
             S.TRIAGED: "Need, scope and funding confirmed with the school.",
@@ -553,4 +880,16 @@ class BrokerageStage(BuilderBase):
         }
         if before == S.PROPOSED and status == S.MATCHING:
             return f"{leader.full_name} declined the proposal; looking again."
+        stopped_here = (before == S.AGREED and status == S.MATCHING) or (
+            status == S.COMPLETED and deployment.status == D.STOPPED
+        )
+        if stopped_here:
+            # As deployments.services.deployment_stop writes it.
+            reason = Deployment.StopReason(deployment.stop_reason)
+            return (
+                f"{leader.full_name}'s support was stopped early after "
+                f"{plain_number(deployment.days_delivered)} of "
+                f"{plain_number(deployment.agreed_days)} days: {reason.label.lower()}. "
+                f"{deployment.stop_note}"
+            )
         return notes.get(status) or plan.request.closed_reason

@@ -6,8 +6,11 @@ the stages run in order and each reads what the earlier ones left on it:
 
 - places.py: alliances, local authorities, trusts and schools;
 - people.py: leaders, designations, expertise, phases and declared conflicts;
-- brokerage.py: requests, deployments, objectives and each request's timeline;
-- delivery.py: support logs, impact reports and the schools' evaluations.
+- brokerage.py: requests, deployments, objectives, variations and each
+  request's timeline (written last, once delivery says what each early stop
+  delivered);
+- delivery.py: support logs, the days delivered, impact reports and the
+  schools' evaluations.
 """
 
 import datetime
@@ -73,6 +76,7 @@ class WorldBuilder(PlacesStage, PeopleStage, BrokerageStage, DeliveryStage):
         self._build_leaders()
         self._build_requests()
         self._build_delivery()
+        self._build_timeline()
         return self.counts()
 
     def counts(self):
@@ -81,7 +85,7 @@ class WorldBuilder(PlacesStage, PeopleStage, BrokerageStage, DeliveryStage):
             "schools": len(self.schools),
             "leaders": len(self.leader_plans),
             "requests": len(self.request_plans),
-            "deployments": sum(len(plan.proposals) for plan in self.request_plans),
+            "deployments": sum(len(plan.deployments()) for plan in self.request_plans),
         }
 
     def featured_leader(self):

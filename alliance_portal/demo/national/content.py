@@ -534,3 +534,64 @@ SCHOOL_COMMENTS = (
     "Helpful, though we would have liked the visits closer together.",
     "",
 )
+
+# Pauses, early stops and variations: what coordinators write when agreed work changes.
+PAUSE_REASONS = (
+    "The school has its inspection this month; visits start again once it is over.",
+    "The headteacher is on leave until after half term and asked us to wait for their return.",
+    "The subject lead we coach is off sick; we will pick up when they are back.",
+    "The leader is covering a gap at their own school for a few weeks.",
+    "The school is moving into its new building and has asked for no visits meanwhile.",
+)
+# What happened, in a sentence, for each `Deployment.StopReason`.
+STOP_NOTES = {
+    "school-asked": (
+        "The governors want to spend the rest of the budget on their own staff training.",
+        "The new headteacher would rather lead this work themselves from here.",
+    ),
+    "leader-unavailable": (
+        "The leader has taken on an acting headship and has no days to give this year.",
+        "The leader's own school has asked them back full time.",
+    ),
+    "needs-changed": (
+        "After the inspection the school's priority moved to attendance, so we will look again.",
+        "The school merged two departments and the work as agreed no longer fits.",
+    ),
+    "not-working": (
+        "Visits kept being cancelled at short notice and the plan stalled.",
+        "The school and the leader agreed the approach was not making a difference.",
+    ),
+    "school-change": (
+        "The school joined a trust that brings its own school improvement team.",
+        "The school is to close in the summer and the work is no longer needed.",
+    ),
+    "other": ("Funding for the support fell through part way.",),
+}
+# Reasons a stop came before any support was given.
+STOP_BEFORE_START_REASONS = ("school-asked", "leader-unavailable", "needs-changed", "school-change")
+STOP_PART_WAY_REASONS = (
+    "school-asked",
+    "leader-unavailable",
+    "needs-changed",
+    "not-working",
+    "other",
+)
+VARIATION_REASONS = {
+    "days": (
+        "The school asked for extra days to support a second subject lead.",
+        "The first review showed more to do than planned; the school has funded the extra days.",
+    ),
+    "end": (
+        "Visits slipped after a staff illness, so the end date moves back.",
+        "The school asked to run the last review after its summer assessments.",
+    ),
+    "objective": (
+        "The mid-point review found a further need the school wants covered.",
+        "The headteacher asked to add work on how middle leaders check progress.",
+    ),
+}
+EXTRA_OBJECTIVES = (
+    "Support the lead for {area} to present the school's progress to governors.",
+    "Set up a termly check of {area} that the middle leaders run themselves.",
+    "Help the school plan its own training on {area} for next year.",
+)

@@ -134,6 +134,7 @@ class Command(BaseCommand):
             if part in ("all", "pages"):
                 results += self.bench_admin_pages(options)
                 results += self.bench_brokering(options)
+                results += self.bench_caseload(options)
                 results += self.bench_reports(options)
                 results += self.bench_public_pages(options)
                 results += self.bench_leader_pages(options)
@@ -337,6 +338,73 @@ class Command(BaseCommand):
         page.note = f"superuser; the same {len(requests)} requests, timeline and shortlist"
         client.logout()  # leave no session row behind
         return [matching, page]
+
+    # The coordinator's caseload and case page ----------------------------
+
+    BENCH_COORDINATOR_EMAIL = "bench-coordinator@example.net"
+
+    def bench_caseload(self, options):
+        """The caseload and the case page as the busiest alliance's coordinator sees them.
+
+        The coordinator owns a tenth of that alliance's open requests, so "my
+        cases" has rows; the case page is timed over up to 20 open requests.
+        """
+        from alliance_portal.accounts.groups import ensure_coordinator_group
+        from alliance_portal.schools.models import Alliance
+
+        alliance = (
+            Alliance.objects.annotate(open=Count("support_requests"))
+            .order_by("-open", "pk")
+            .first()
+        )
+        coordinator = User.objects.filter(email=self.BENCH_COORDINATOR_EMAIL).first()
+        if coordinator is None:
+            coordinator = User.objects.create_user(
+                self.BENCH_COORDINATOR_EMAIL, None, is_staff=True, full_name="Bench Coordinator"
+            )
+        coordinator.alliance = alliance
+        coordinator.save(update_fields=["alliance"])
+        coordinator.groups.add(ensure_coordinator_group())
+        open_ids = list(
+            SupportRequest.objects.open()
+            .filter(alliance=alliance)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        SupportRequest.objects.filter(pk__in=open_ids[::10]).update(owner=coordinator)
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(coordinator)
+        caseload = reverse("admin:support_requests_supportrequest_changelist")
+
+        def open_list(query):
+            response = client.get(caseload, query, secure=True)
+            if response.status_code != 200:
+                raise CommandError(f"{caseload} answered {response.status_code}")
+
+        results = [
+            measure(
+                f"caseload {label}, as a coordinator",
+                lambda query=query: open_list(query),
+                runs=options["runs"],
+                warmup=1,
+                note=f"{alliance.name}: {len(open_ids):,} open requests",
+            )
+            for label, query in (("(open work)", {}), ("(my cases)", {"cases": "mine"}))
+        ]
+        step = max(1, len(open_ids) // 20)
+        cases = list(SupportRequest.objects.filter(pk__in=open_ids[::step][:20]).order_by("pk"))
+
+        def open_case(support_request):
+            url = reverse("admin:support_requests_supportrequest_change", args=[support_request.pk])
+            response = client.get(url, secure=True)
+            if response.status_code != 200 or b'id="case-summary"' not in response.content:
+                raise CommandError(f"{url} answered {response.status_code} without its summary")
+
+        page = self._time_each(cases, open_case, "case page, as a coordinator")
+        page.note = f"{len(cases)} open requests of {alliance.name}, each opened once"
+        results.append(page)
+        client.logout()
+        return results
 
     # Dashboard and exports -----------------------------------------------
 
