@@ -27,7 +27,13 @@ from tests.factories import (
 from tests.ops.conftest import database_url
 from tests.test_settings import ROOT, manage_env
 
-SCHEDULED = ["send_queued_email", "apply_retention", "lapse_requests", "designation_reviews"]
+SCHEDULED = [
+    "send_queued_email",
+    "apply_retention",
+    "lapse_requests",
+    "designation_reviews",
+    "send_chasers",
+]
 # Arguments a job needs to find work whatever the day: send_chasers sends nothing on a
 # weekend or bank holiday, and its weekly digest goes on Mondays (4 January 2027 is one).
 ARGS = {"send_chasers": ["--today", "2027-01-04"]}
