@@ -283,7 +283,7 @@ def impact_report_race(school):
 
 
 def log_entry_race(school):
-    deployment = make_deployment()
+    deployment = make_deployment(logged_hours=None)  # so the one entry counted is the race's
     leader = signed_in(deployment.leader.user)
     url = f"/my/deployments/{deployment.pk}/log/"
     data = log_data(submission_key=key_on(leader.get(url)))
