@@ -175,6 +175,7 @@ class DashboardFigures:
     academic_year: tuple
     states: list = field(default_factory=list)
     waiting_count: int = 0
+    open_team_count: int = 0
     waiting: list = field(default_factory=list)
     unanswered_count: int = 0
     unanswered: list = field(default_factory=list)
@@ -226,12 +227,15 @@ def _count_requests(figures, scope, now):
                 "pk",
                 filter=Q(status=SupportRequest.Status.NEW, created_at__lt=waiting_since),
             ),
+            teams=Count("pk", filter=Q(leaders_wanted__gt=1)),
         )
     )
     counts, waiting = {}, 0
     for row in rows:
         counts[row["status"]] = row["count"]
         waiting += row["waiting"]
+        if row["status"] not in SupportRequest.CLOSED_STATUSES:
+            figures.open_team_count += row["teams"]
 
     alliance_query = f"&alliance__id__exact={scope.alliance_id}" if scope.alliance_id else ""
     figures.states = [

@@ -682,3 +682,16 @@ def test_it_runs_the_same_queries_for_few_rows_as_for_many(superuser, frozen, wh
     assert few == many, f"{few} queries for few rows, {many} for many"
     # Session, user, (alliances for a superuser, permissions for a coordinator) and the figures.
     assert many <= QUERIES_PER_DASHBOARD + 5
+
+
+def test_it_counts_the_open_requests_that_need_a_team(client):
+    from tests.factories import SupportRequestFactory, UserFactory
+
+    SupportRequestFactory(leaders_wanted=3, status="agreed")
+    SupportRequestFactory(leaders_wanted=2, status="withdrawn")
+    SupportRequestFactory()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    html = client.get("/admin/dashboard/").content.decode()
+
+    assert "1 open request needs a team of more than one leader." in html
