@@ -49,7 +49,6 @@ from alliance_portal.notifications.models import OutboundEmail
 from alliance_portal.schools.models import School
 from deployments.matching import shortlist
 from deployments.models import SupportLog
-from deployments.services import PROPOSABLE_REQUEST_STATUSES
 from leaders.directory import PAGE_CACHE_SECONDS, directory_leaders, listed_leaders
 from leaders.models import AreaOfExpertise
 from requests.models import SupportRequest
@@ -300,8 +299,10 @@ class Command(BaseCommand):
         finding a leader, with a school from the register), spread over the
         data set. Each is timed once, after one untimed pass over all of them.
         """
+        # Requests still looking for their first leader: the shortlist is on their page.
         open_ones = SupportRequest.objects.filter(
-            status__in=PROPOSABLE_REQUEST_STATUSES, school__isnull=False
+            status__in=(SupportRequest.Status.TRIAGED, SupportRequest.Status.MATCHING),
+            school__isnull=False,
         )
         total = open_ones.count()
         if not total:
