@@ -13,10 +13,10 @@ from django.utils import timezone
 from alliance_portal.pages.dates import validate_in_range
 from alliance_portal.pages.formats import plain_number
 from alliance_portal.pages.forms import ServiceErrorsMixin
-from leaders.models import academic_year_bounds
 from requests.models import Funding
 
 from .models import Deployment
+from .services import days_left, year_label
 
 
 class AnswerForm(ServiceErrorsMixin, forms.Form):
@@ -85,16 +85,13 @@ class AgreementForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args, deployment, **kwargs):
         support_request = deployment.request
-        start = support_request.preferred_start or timezone.localdate()
-        year = academic_year_bounds(start)
         leader = deployment.leader
-        left = max(
-            leader.days_per_year
-            - Deployment.objects.filter(leader=leader, start_date__range=year)
-            .exclude(pk=deployment.pk)
-            .days_committed(),
-            Decimal(0),
+        left, year = days_left(
+            leader,
+            start_date=support_request.preferred_start or timezone.localdate(),
+            deployment=deployment,
         )
+        left = max(left, Decimal(0))
         wanted = support_request.estimated_days
         kwargs.setdefault(
             "initial",
@@ -109,7 +106,7 @@ class AgreementForm(ServiceErrorsMixin, forms.Form):
         asked = f"The school asked for about {plain_number(wanted)}. " if wanted else ""
         self.fields["agreed_days"].help_text = (
             f"{asked}{leader} has {plain_number(left)} of {plain_number(leader.days_per_year)} "
-            f"days left in {year[0].year}/{year[1].year % 100:02d}."
+            f"days left in {year_label(year)}."
         )
 
     def terms(self):

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from requests.models import RequestEvent, SupportRequest
-from requests.services import request_transition
+from requests.models import SupportRequest
+from requests.services import request_transition, timeline_note
 
 from . import services
 from .models import (
@@ -182,12 +182,10 @@ def school_evaluation_submit(*, deployment, satisfaction, would_use_again, comme
             note="The school sent its evaluation of the support.",
         )
     else:
-        RequestEvent.objects.create(
-            request=support_request,
-            from_status=support_request.status,
-            to_status=support_request.status,
+        timeline_note(
+            support_request,
+            f"The school sent its evaluation of {deployment.leader}'s support.",
             actor_label=name or support_request.contact_name,
-            note=f"The school sent its evaluation of {deployment.leader}'s support.",
         )
     return evaluation
 

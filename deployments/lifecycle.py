@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from alliance_portal.notifications.services import email_queue
 from alliance_portal.pages.formats import long_date
-from requests.models import RequestEvent, SupportRequest
+from requests.models import SupportRequest
 
 from .models import Deployment, PlannedSession
 
@@ -324,7 +324,7 @@ def request_state_for(deployments):
 
 def _request_follows(support_request, *, actor, actor_label, note, now):
     """Move the request to the state its deployments call for, or note the move on its timeline."""
-    from requests.services import request_follow_deployments
+    from requests.services import request_follow_deployments, timeline_note
 
     locked = SupportRequest.objects.get(pk=support_request.pk)
     wanted = request_state_for(list(locked.deployments.all()))
@@ -337,15 +337,7 @@ def _request_follows(support_request, *, actor, actor_label, note, now):
             note=note,
         )
     else:
-        RequestEvent.objects.create(
-            request=locked,
-            from_status=locked.status,
-            to_status=locked.status,
-            actor=actor,
-            actor_label=actor_label,
-            note=note,
-            created_at=now,
-        )
+        timeline_note(locked, note, actor=actor, actor_label=actor_label, created_at=now)
     support_request.refresh_from_db()
 
 

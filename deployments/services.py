@@ -381,27 +381,37 @@ def _check_terms(
         raise ValidationError(errors)
 
 
+def days_left(leader, *, start_date, deployment=None):
+    """(days the leader has left, the academic year) for work starting on `start_date`.
+
+    Days count in the academic year a deployment starts in, as matching counts
+    them; `deployment` itself is left out of the count. May be negative.
+    """
+    year = academic_year_bounds(start_date)
+    committed = Deployment.objects.filter(leader=leader, start_date__range=year)
+    if deployment is not None:
+        committed = committed.exclude(pk=deployment.pk)
+    return leader.days_per_year - committed.days_committed(), year
+
+
+def year_label(year):
+    """2026/27."""
+    return f"{year[0].year}/{year[1].year % 100:02d}"
+
+
 def _check_capacity(leader, *, deployment, agreed_days, start_date):
     """Refuse when the days agreed would go past what the leader has left that year.
 
-    Call with the leader's row locked. Days count in the academic year a
-    deployment starts in, as matching counts them.
+    Call with the leader's row locked.
     """
-    year = academic_year_bounds(start_date)
-    committed = (
-        Deployment.objects.filter(leader=leader, start_date__range=year)
-        .exclude(pk=deployment.pk)
-        .days_committed()
-    )
-    left = leader.days_per_year - committed
+    left, year = days_left(leader, start_date=start_date, deployment=deployment)
     if Decimal(agreed_days) <= left:
         return
-    year_label = f"{year[0].year}/{year[1].year % 100:02d}"
     available = f"Only {plain_number(left)} of" if left > 0 else "None of"
     raise ValidationError(
         {
             "agreed_days": f"{available} {leader}'s {plain_number(leader.days_per_year)} days are left "
-            f"in {year_label}; this agreement needs {plain_number(agreed_days)}."
+            f"in {year_label(year)}; this agreement needs {plain_number(agreed_days)}."
         }
     )
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.utils.html import format_html
 
 from alliance_portal.accounts import scoping
@@ -39,6 +40,13 @@ SCHOOL_WORDS = [
     "funding_notes",
     "closed_reason",
 ]
+
+
+class CaseloadChangeList(ChangeList):
+    """The request list, each row with what its deployments say for its next action."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return with_caseload_facts(super().get_queryset(request, exclude_parameters))
 
 
 class CaseFilter(admin.SimpleListFilter):
@@ -231,9 +239,10 @@ class SupportRequestAdmin(
         # The change page's shortlist reads the school's trust, grid reference and
         # phase. Joined here, the changelist takes these joins instead of
         # list_select_related, so they include its columns too.
-        return with_caseload_facts(
-            super().get_queryset(request).select_related("school__phase", "alliance", "owner")
-        )
+        return super().get_queryset(request).select_related("school__phase", "alliance", "owner")
+
+    def get_changelist(self, request, **kwargs):
+        return CaseloadChangeList
 
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))

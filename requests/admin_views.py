@@ -26,8 +26,8 @@ from deployments.matching import shortlist
 from deployments.services import PROPOSABLE_REQUEST_STATUSES, deployment_propose
 from leaders.models import Designation, Leader
 
-from .caseload import next_action
-from .models import RequestEvent, SupportRequest
+from .caseload import facts_from, next_action
+from .models import SupportRequest
 from .services import (
     NEEDS_REASON,
     TRANSITIONS,
@@ -35,6 +35,7 @@ from .services import (
     owned_by_deployments,
     request_assign,
     request_transition,
+    timeline_note,
 )
 from .timeline import timeline_lines
 
@@ -161,7 +162,7 @@ def brokering_context(model_admin, request, support_request):
         "timeline": timeline_lines(support_request.events.select_related("actor")),
         "other_requests": others,
         "likely_duplicates": [other for other in others if other.likely_duplicate],
-        "next_action": next_action(support_request),
+        "next_action": next_action(facts_from(support_request, deployments)),
         "next_steps": steps,
         "closing_steps": [step for step in steps if step["closes"]],
         "transition_url": _url(support_request, "transition"),
@@ -223,12 +224,10 @@ def note_view(request, model_admin, object_id):
     if not form.is_valid() or not form.cleaned_data["note"].strip():
         messages.error(request, "Write the note to add it to the timeline.")
         return _back_to(support_request)
-    RequestEvent.objects.create(
-        request=support_request,
-        from_status=support_request.status,
-        to_status=support_request.status,
+    timeline_note(
+        support_request,
+        form.cleaned_data["note"].strip(),
         actor=request.user,
-        note=form.cleaned_data["note"].strip(),
         shown_to_leader=form.cleaned_data["shown_to_leader"],
     )
     messages.success(

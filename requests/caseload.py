@@ -9,7 +9,7 @@ from django.db.models import Exists, Min, OuterRef, Subquery
 from django.utils import timezone
 
 from alliance_portal.pages.formats import long_date
-from alliance_portal.reports.dashboard import working_days_between
+from alliance_portal.pages.working_days import working_days_between
 from deployments.models import Deployment
 
 from .models import SupportRequest
@@ -33,8 +33,18 @@ def with_caseload_facts(queryset):
     )
 
 
+def facts_from(support_request, deployments):
+    """The caseload's facts for one request whose deployments are already at hand."""
+    support_request.has_accepted = any(d.status == D.ACCEPTED for d in deployments)
+    support_request.has_paused = any(d.status == D.PAUSED for d in deployments)
+    starts = [d.start_date for d in deployments if d.status == D.AGREED and d.start_date]
+    support_request.next_start = min(starts, default=None)
+    return support_request
+
+
 def next_action(support_request):
-    """What the request needs next, in a few words, from its state and deployments."""
+    """What the request needs next, in a few words, from its state and deployments
+    (`with_caseload_facts` for a list, `facts_from` for one request)."""
     status = support_request.status
     if status == Status.NEW:
         return "Triage the request"

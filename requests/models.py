@@ -265,6 +265,11 @@ class RequestEvent(models.Model):
 
     def __str__(self):
         # Without the request: a list of events would read it once per line.
-        if self.from_status == self.to_status:
+        if self.is_note:
             return f"Note of {self.created_at:%d %b %Y}"
         return f"{self.get_to_status_display()} on {self.created_at:%d %b %Y}"
+
+    @property
+    def is_note(self):
+        """A line that changed no state: a coordinator's note, or a deployment's own move."""
+        return bool(self.from_status) and self.from_status == self.to_status

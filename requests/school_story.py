@@ -110,7 +110,7 @@ def school_story(support_request, deployments):
     moments = []
     last = None
     for event in support_request.events.all():
-        if event.to_status == last or (event.from_status and event.from_status == event.to_status):
+        if event.to_status == last or event.is_note:
             continue
         last = event.to_status
         moments.append(Moment(event.created_at, REACHED[event.to_status]))

@@ -292,6 +292,23 @@ def _queue_request_received(support_request):
     )
 
 
+def timeline_note(
+    support_request, note, *, actor=None, actor_label="", shown_to_leader=False, created_at=None
+):
+    """A line on the request's timeline that changes no state: a note, an owner's change, a
+    deployment's move that leaves the request where it is."""
+    return RequestEvent.objects.create(
+        request=support_request,
+        from_status=support_request.status,
+        to_status=support_request.status,
+        actor=actor,
+        actor_label=shortened(actor_label, ACTOR_LABEL_LENGTH),
+        note=note,
+        shown_to_leader=shown_to_leader,
+        created_at=created_at or timezone.now(),
+    )
+
+
 @transaction.atomic
 def request_assign(*, support_request, owner, actor):
     """Make `owner` (a coordinator of the request's alliance, or None) look after the request.
@@ -324,12 +341,6 @@ def request_assign(*, support_request, owner, actor):
         note = f"{actor} moved the case from {before} to {owner}."
     locked.owner = owner
     locked.save(update_fields=["owner", "updated_at"])
-    RequestEvent.objects.create(
-        request=locked,
-        from_status=locked.status,
-        to_status=locked.status,
-        actor=actor,
-        note=note,
-    )
+    timeline_note(locked, note, actor=actor)
     support_request.refresh_from_db()
     return locked

@@ -49,7 +49,7 @@ def timeline_lines(events):
     """Each event as a line; call with the events' actors selected (one query for all)."""
     lines = []
     for event in events:
-        is_note = bool(event.from_status) and event.from_status == event.to_status
+        is_note = event.is_note
         what = "added a note" if is_note and event.actor_id else DID[event.to_status]
         if is_note and not event.actor_id:
             what = "recorded"
