@@ -11,6 +11,8 @@
 - `SessionLimitsMiddleware` ends a session that has been idle, or open in all,
   for longer than its kind allows (`SESSION_LIMITS`): staff sessions are short,
   because the admin reaches every record of an alliance; leaders' last longer.
+  `session_seconds_left` says how long a session has; the admin's warning
+  (`accounts:session`) asks it without counting as activity.
 """
 
 import time
@@ -107,6 +109,8 @@ SIGNED_IN_AT = "portal:signed_in_at"
 LAST_SEEN = "portal:last_seen"
 # Write the session again at most this often, not on every request.
 LAST_SEEN_GRANULARITY = 60
+# The admin's session warning asks here how long is left (alliance_portal/accounts/urls.py).
+SESSION_TIME_PATH = "/accounts/session/"
 
 
 @receiver(user_logged_in, dispatch_uid="portal-session-start")
@@ -124,6 +128,26 @@ def session_limits(user):
     return settings.SESSION_LIMITS[kind]
 
 
+def session_seconds_left(request):
+    """(seconds before this session ends, whether activity can push the end back).
+
+    The end is the sooner of the idle limit and the limit in all; only the idle
+    one moves when the user does something.
+    """
+    now = int(time.time())
+    idle, in_all = session_limits(request.user)
+    started = request.session.get(SIGNED_IN_AT, now)
+    last_seen = request.session.get(LAST_SEEN, started)
+    idle_end, final_end = last_seen + idle, started + in_all
+    return max(0, min(idle_end, final_end) - now), idle_end <= final_end
+
+
+def mark_active(request):
+    """The user did something now: the idle limit counts from here."""
+    request.session[LAST_SEEN] = int(time.time())
+    request.session.set_expiry(session_limits(request.user)[0])
+
+
 class SessionLimitsMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -132,7 +156,18 @@ class SessionLimitsMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             self.check(request, user)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.user.is_authenticated and self.is_activity(request, response):
+            self.record_activity(request)
+        return response
+
+    @staticmethod
+    def is_activity(request, response):
+        """What the user did counts, unless it was refused (a forged post, a page they
+        may not see) or only asked how long the session has left."""
+        if response.status_code == 403:
+            return False
+        return not (request.method in ("GET", "HEAD") and request.path_info == SESSION_TIME_PATH)
 
     def check(self, request, user):
         session = request.session
@@ -148,10 +183,15 @@ class SessionLimitsMiddleware:
             )
             logout(request)
             messages.info(request, f"You were signed out {reason}. Sign in again to go on.")
-            return
-        if now - last_seen >= LAST_SEEN_GRANULARITY:
+
+    @staticmethod
+    def record_activity(request):
+        """Write the session again at most once a LAST_SEEN_GRANULARITY."""
+        now = int(time.time())
+        session = request.session
+        if now - session.get(LAST_SEEN, session.get(SIGNED_IN_AT, now)) >= LAST_SEEN_GRANULARITY:
             session[LAST_SEEN] = now
-            session.set_expiry(idle)
+            session.set_expiry(session_limits(request.user)[0])
 
 
 def _duration(seconds):

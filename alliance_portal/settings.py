@@ -282,6 +282,8 @@ SESSION_LIMITS = {
     ),
 }
 SESSION_COOKIE_AGE = SESSION_LIMITS["leader"][0]
+# The admin warns this long before a staff session ends, with a button to stay signed in.
+SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=120)
 
 # Content-Security-Policy (django-csp): scripts, styles, fonts and images come from
 # the portal itself, never inline; nothing may frame it or receive its forms.

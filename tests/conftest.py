@@ -33,6 +33,24 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(fuzz_examples())
 
 
+class SessionClock:
+    """The sessions' clock (alliance_portal.middleware), moved on by hand."""
+
+    def __init__(self, monkeypatch):
+        from alliance_portal import middleware
+
+        self.now = 1_900_000_000
+        monkeypatch.setattr(middleware.time, "time", lambda: self.now)
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return SessionClock(monkeypatch)
+
+
 @pytest.fixture
 def superuser(db):
     return UserFactory(email="admin@example.org", is_staff=True, is_superuser=True)

@@ -118,6 +118,8 @@ MATRIX = {
         everyone(200),
         everyone(405),
     ),
+    # How long a session has left (the admin's warning); POST is "stay signed in".
+    "accounts:session": ("/accounts/session/", everyone(200), everyone(200)),
     "accounts:invitation": ("/accounts/invitation/MQ/bad-token/", everyone(200), everyone(200)),
     "portal:dashboard": ("/my/", leaders_only(200), leaders_only(405, otherwise=405)),
     "portal:proposal": (

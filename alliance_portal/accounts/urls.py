@@ -31,5 +31,6 @@ urlpatterns = [
         views.PasswordResetCompleteView.as_view(),
         name="password-reset-complete",
     ),
+    path("session/", views.session_time, name="session"),
     path("invitation/<uidb64>/<token>/", views.InvitationView.as_view(), name="invitation"),
 ]

@@ -9,8 +9,12 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.urls import reverse, reverse_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from alliance_portal.middleware import mark_active, session_seconds_left
 
 from . import forms
 from .tasks import send_password_reset
@@ -119,3 +123,20 @@ def admin_login(request: HttpRequest) -> HttpResponseRedirect:
     if "next" in request.GET:
         url += "?" + urlencode({"next": request.GET["next"]})
     return HttpResponseRedirect(url)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def session_time(request: HttpRequest) -> JsonResponse:
+    """How long this session has before it signs out, for the admin's warning.
+
+    Asking (GET) is not activity, so an open tab does not keep a session alive;
+    POST is "stay signed in" and counts from now. A session that has ended says
+    so: the sign-in page is then the way on.
+    """
+    if not request.user.is_authenticated:
+        return JsonResponse({"signed_in": False, "seconds_left": 0, "can_extend": False})
+    if request.method == "POST":
+        mark_active(request)
+    seconds_left, can_extend = session_seconds_left(request)
+    return JsonResponse({"signed_in": True, "seconds_left": seconds_left, "can_extend": can_extend})

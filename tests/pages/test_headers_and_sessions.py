@@ -102,20 +102,6 @@ def test_every_matrix_url_is_either_private_or_public(links):
     assert set(named_urls()) <= set(MATRIX)
 
 
-class Clock:
-    def __init__(self, monkeypatch):
-        self.now = 1_900_000_000
-        monkeypatch.setattr(middleware.time, "time", lambda: self.now)
-
-    def advance(self, seconds):
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
-
-
 def signed_in_through_the_form(user, password="correct-horse-battery"):
     client = Client()
     response = client.post("/accounts/login/", {"username": user.email, "password": password})
