@@ -9,11 +9,6 @@ urlpatterns = [
     path("readyz/", views.readyz, name="readyz"),
     path("roles/<slug:kind>/", views.role, name="role"),
     path("privacy/", views.privacy, name="privacy"),
-    path(
-        "accessibility/",
-        views.static_page,
-        {"template": "pages/accessibility.html"},
-        name="accessibility",
-    ),
+    path("accessibility/", views.accessibility, name="accessibility"),
     path("contact/", views.contact, name="contact"),
 ]

@@ -1,3 +1,4 @@
+import datetime
 import logging
 import uuid
 
@@ -76,9 +77,28 @@ def role(request, kind):
     return render(request, "pages/role.html", {"page": page, "roles": RolePage.objects.all()})
 
 
+# When the accessibility statement was written and last reviewed; axe-core checks every
+# page in CI on each change besides.
+ACCESSIBILITY_STATEMENT_PREPARED = datetime.date(2026, 12, 2)
+ACCESSIBILITY_LAST_REVIEWED = datetime.date(2026, 12, 2)
+
+
 @require_safe
-def static_page(request, template):
-    return render(request, template)
+def accessibility(request):
+    """The accessibility statement, with the session limits the code applies."""
+    staff_idle, staff_max = settings.SESSION_LIMITS["staff"]
+    return render(
+        request,
+        "pages/accessibility.html",
+        {
+            "alliances": Alliance.objects.order_by("name").only("name"),
+            "prepared": ACCESSIBILITY_STATEMENT_PREPARED,
+            "reviewed": ACCESSIBILITY_LAST_REVIEWED,
+            "staff_idle_minutes": staff_idle // 60,
+            "staff_max_hours": staff_max // 3600,
+            "warning_minutes": max(1, settings.SESSION_WARNING_SECONDS // 60),
+        },
+    )
 
 
 def _words(number):
