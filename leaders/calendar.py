@@ -1,8 +1,8 @@
 """A leader's private calendar feed: their logged and planned sessions as iCalendar.
 
 The feed is reached through a secret link (no sign-in), so calendar apps can
-subscribe to it. It is built by hand following RFC 5545: text values escaped,
-lines folded at 75 octets, CRLF line endings.
+subscribe to it. The icalendar package writes it (RFC 5545: escaping, folding
+and line endings are its business, not ours).
 """
 
 import datetime
@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
+from icalendar import Calendar, Event, vDuration
 
 from alliance_portal.pages.formats import plain_number
 from deployments.models import Deployment, PlannedSession, SupportLog
@@ -31,35 +32,13 @@ HIDDEN_STATUSES = (
     Deployment.Status.STOPPED,
 )
 DEFAULT_SESSION_HOURS = Decimal(1)
-MAX_LINE_OCTETS = 75
+# How often calendar apps are asked to fetch the feed again.
+REFRESH = datetime.timedelta(hours=4)
 
 
-def escape(text: str) -> str:
-    """An iCalendar TEXT value: backslashes, semicolons, commas and newlines escaped."""
-    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return text.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def fold(line: str) -> str:
-    """Split a content line into pieces of at most 75 octets, never inside a character."""
-    pieces, piece, size = [], "", 0
-    for character in line:
-        octets = len(character.encode())
-        if size + octets > MAX_LINE_OCTETS:
-            pieces.append(piece)
-            piece, size = " ", 1  # a continuation line starts with one space
-        piece += character
-        size += octets
-    pieces.append(piece)
-    return "\r\n".join(pieces)
-
-
-def _utc(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _date(day: datetime.date) -> str:
-    return day.strftime("%Y%m%d")
+def _text(text: str) -> str:
+    """One kind of line break, whatever the browser posted."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _hours(hours: Decimal) -> str:
@@ -70,25 +49,19 @@ def _school(entry) -> str:
     return entry.deployment.request.school_display_name
 
 
-def _event(uid, stamp, summary, description, start, end, timed):
-    """The lines of one VEVENT; `start` and `end` are datetimes when timed, else dates."""
-    when = (
-        [f"DTSTART:{_utc(start)}", f"DTEND:{_utc(end)}"]
-        if timed
-        else [f"DTSTART;VALUE=DATE:{_date(start)}", f"DTEND;VALUE=DATE:{_date(end)}"]
-    )
-    return [
-        "BEGIN:VEVENT",
-        f"UID:{uid}",
-        f"DTSTAMP:{_utc(stamp)}",
-        *when,
-        f"SUMMARY:{escape(summary)}",
-        f"DESCRIPTION:{escape(description)}",
-        "END:VEVENT",
-    ]
+def _event(uid, stamp, summary, description, start, end) -> Event:
+    """One VEVENT; `start` and `end` are UTC datetimes for a timed event, else dates."""
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp.astimezone(datetime.UTC))
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", _text(summary))
+    event.add("description", _text(description))
+    return event
 
 
-def log_event(entry: SupportLog, host: str) -> list[str]:
+def log_event(entry: SupportLog, host: str) -> Event:
     description = f"{_hours(entry.hours)} logged for {entry.deployment.request.reference}." + (
         f"\n\n{entry.notes}" if entry.notes else ""
     )
@@ -99,11 +72,10 @@ def log_event(entry: SupportLog, host: str) -> list[str]:
         description,
         entry.date,
         entry.date + datetime.timedelta(days=1),
-        timed=False,
     )
 
 
-def session_event(session: PlannedSession, host: str) -> list[str]:
+def session_event(session: PlannedSession, host: str) -> Event:
     reference = session.deployment.request.reference
     if session.start_time is None:
         start, end = session.date, session.date + datetime.timedelta(days=1)
@@ -126,12 +98,11 @@ def session_event(session: PlannedSession, host: str) -> list[str]:
         description,
         start,
         end,
-        timed=session.start_time is not None,
     )
 
 
-def build_calendar(leader: Leader, *, today: datetime.date | None = None) -> str:
-    """The leader's feed as iCalendar text: two queries however many events."""
+def build_calendar(leader: Leader, *, today: datetime.date | None = None) -> bytes:
+    """The leader's feed as iCalendar: two queries however many events."""
     since = (today or timezone.localdate()) - HISTORY
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
     own = {"deployment__leader": leader, "date__gte": since}
@@ -139,22 +110,19 @@ def build_calendar(leader: Leader, *, today: datetime.date | None = None) -> str
     related = ("deployment__request__school",)
     entries = SupportLog.objects.filter(**own).exclude(**hidden).select_related(*related)
     sessions = PlannedSession.objects.filter(**own).exclude(**hidden).select_related(*related)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:-//{escape(settings.PORTAL_NAME)}//Leader calendar//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape(f'{settings.PORTAL_NAME}: your support sessions')}",
-        "REFRESH-INTERVAL;VALUE=DURATION:PT4H",
-        "X-PUBLISHED-TTL:PT4H",
-    ]
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", f"-//{settings.PORTAL_NAME}//Leader calendar//EN")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", f"{settings.PORTAL_NAME}: your support sessions")
+    calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(REFRESH))
     for entry in entries.order_by("date", "pk"):
-        lines += log_event(entry, host)
+        calendar.add_component(log_event(entry, host))
     for session in sessions.order_by("date", "start_time", "pk"):
-        lines += session_event(session, host)
-    lines.append("END:VCALENDAR")
-    return "".join(f"{fold(line)}\r\n" for line in lines)
+        calendar.add_component(session_event(session, host))
+    return calendar.to_ical(sorted=False)
 
 
 def calendar_secret_hash(token: str) -> str:

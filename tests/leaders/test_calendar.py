@@ -8,9 +8,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from icalendar import Calendar
 
 from deployments.models import Deployment, SupportLog
-from leaders.calendar import calendar_secret_hash, escape, fold
+from leaders.calendar import calendar_secret_hash
 from tests.factories import (
     AgreedDeploymentFactory,
     PlannedSessionFactory,
@@ -355,15 +356,22 @@ def test_text_is_escaped(client, leader):
     )
 
 
-def test_escape_and_fold_follow_rfc_5545():
-    assert escape("a\\b;c,d\ne") == "a\\\\b\\;c\\,d\\ne"
-    assert fold("short") == "short"
-    line = "DESCRIPTION:" + "é" * 100
-    folded = fold(line)
-    pieces = folded.split("\r\n")
-    assert all(len(piece.encode()) <= 75 for piece in pieces)
-    assert all(piece.startswith(" ") for piece in pieces[1:])
-    assert folded.replace("\r\n ", "") == line
+def test_a_calendar_app_reads_back_exactly_what_was_written(client, leader):
+    """Parsed by the icalendar package, as a calendar app would, the feed gives back
+    the school's name and the notes unchanged, accents, punctuation and lines too."""
+    with_token(leader)
+    notes = "Back\\slash, comma; semicolon – café\nnew line " + "é" * 80
+    SupportLogFactory(
+        deployment=deployment(leader, school="St Mary's; Church, School"),
+        date=timezone.localdate(),
+        notes=notes,
+    )
+
+    (event,) = Calendar.from_ical(feed(client, leader).content).walk("VEVENT")
+
+    assert str(event["SUMMARY"]) == "Coaching: St Mary's; Church, School"
+    assert str(event["DESCRIPTION"]).endswith("\n\n" + notes)
+    assert event["DTSTART"].dt == timezone.localdate()
 
 
 def test_long_lines_are_folded_and_every_line_ends_with_crlf(client, leader):

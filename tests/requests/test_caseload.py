@@ -254,7 +254,7 @@ def test_a_note_can_be_shown_to_the_leader(alliance):
 
 
 def test_the_case_page_costs_the_same_queries_at_any_size(alliance):
-    """One timeline line, other request and declined leader; then eight of each."""
+    """One timeline line, other request and declined leader; then thirty of each."""
     anna = coordinator(alliance, "Anna Cole")
     school = factories.SchoolFactory(trust=factories.TrustFactory())
     support_request = factories.SupportRequestFactory(
@@ -283,7 +283,7 @@ def test_the_case_page_costs_the_same_queries_at_any_size(alliance):
 
     grow(1)
     few = count()
-    grow(7)
+    grow(29)
     many = count()
 
     assert few == many, (few, many)
