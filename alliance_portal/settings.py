@@ -347,6 +347,13 @@ CACHES = {
 # anything else a web request must not wait for. `manage.py db_worker` runs it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+# The dashboard's figures come from a snapshot in the shared cache
+# (alliance_portal/reports/snapshots.py): after a change, the old one is still shown
+# for up to DASHBOARD_STALE_SECONDS while the worker works out a new one, and none is
+# kept longer than DASHBOARD_MAX_AGE_SECONDS.
+DASHBOARD_STALE_SECONDS = env.int("DASHBOARD_STALE_SECONDS", default=60)
+DASHBOARD_MAX_AGE_SECONDS = env.int("DASHBOARD_MAX_AGE_SECONDS", default=300)
+
 # Portal settings.
 PORTAL_NAME = "Alliance Portal"
 

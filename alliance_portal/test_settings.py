@@ -24,3 +24,6 @@ WHITENOISE_AUTOREFRESH = True
 # Background tasks run at once, in the test's own thread; tests of the worker
 # itself switch to the database backend (tests/notifications/test_worker.py).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# The dashboard never shows an out-of-date snapshot in tests: after a change, the page
+# works its figures out again (tests/reports/test_dashboard_snapshots.py turns this on).
+DASHBOARD_STALE_SECONDS = 0

@@ -1,5 +1,6 @@
 """The coordinators' dashboard, an admin page (wrapped in `admin.site.admin_view` in urls.py)."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
@@ -13,6 +14,7 @@ from .dashboard import (
     TRIAGE_WAITING_WORKING_DAYS,
     dashboard_figures,
 )
+from .snapshots import dashboard_snapshot
 
 
 def _chosen_alliance(request, alliances):
@@ -31,18 +33,24 @@ def dashboard(request):
         # A superuser sees every alliance, or picks one.
         alliances = list(scoping.alliances_for(user).order_by("name"))
         alliance = _chosen_alliance(request, alliances)
-        figures = dashboard_figures(user, alliance_id=alliance.pk if alliance else None)
+        alliance_id = alliance.pk if alliance else None
     else:
         # A coordinator sees their own alliance whatever the query string says.
         alliances = []
         alliance = user.alliance if scoping.alliance_id_of(user) is not None else None
-        figures = dashboard_figures(user)
+        alliance_id = None
+    snapshot = dashboard_snapshot(
+        user, alliance_id, lambda: dashboard_figures(user, alliance_id=alliance_id)
+    )
+    figures = snapshot.figures
     request.current_app = admin.site.name
     context = {
         **admin.site.each_context(request),
         "title": "Dashboard",
         "subtitle": alliance.name if alliance else "All alliances",
         "figures": figures,
+        "as_of": snapshot.as_of,
+        "refreshed_within": settings.DASHBOARD_STALE_SECONDS,
         "alliances": alliances,
         "alliance": alliance,
         "chart": requests_per_month_svg(figures.months),

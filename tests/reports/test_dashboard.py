@@ -590,7 +590,7 @@ def test_it_draws_the_chart_with_a_bar_group_per_month_and_a_data_table(world, f
     # The same numbers in a table.
     assert 'id="requests-per-month-table"' in page
     assert page.count('<tr data-month="') == 12
-    assert "<script" not in page.split('id="content-main"')[1]
+    assert "<script" not in page.split('id="content-main"')[1].split('<footer id="footer">')[0]
 
 
 def test_it_draws_stacks_to_scale():

@@ -1,0 +1,122 @@
+"""The dashboard reads its figures from a snapshot, so its cost does not grow with the data.
+
+A change makes every snapshot out of date. For up to DASHBOARD_STALE_SECONDS the old
+figures are still shown, saying when they were worked out, while the worker works out
+new ones; after that, or with no snapshot, the page works them out itself.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from alliance_portal.accounts.groups import ensure_coordinator_group
+from alliance_portal.reports.snapshots import VERSION_KEY
+from tests import factories
+from tests.conftest import run_worker
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = "/admin/dashboard/"
+
+
+@pytest.fixture
+def alliance():
+    return factories.AllianceFactory(name="North London Hub")
+
+
+def coordinator_of(alliance):
+    coordinator = factories.CoordinatorFactory(alliance=alliance)
+    coordinator.groups.add(ensure_coordinator_group())
+    client = Client()
+    client.force_login(coordinator)
+    return client
+
+
+def new_requests(client):
+    """(the "New" count on the page, the SQL of the queries it sent, the page)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(DASHBOARD)
+    assert response.status_code == 200
+    new = next(s.count for s in response.context["figures"].states if s.status == "new")
+    return new, [query["sql"] for query in captured], response.content.decode()
+
+
+@pytest.fixture
+def stale_allowed(settings):
+    settings.DASHBOARD_STALE_SECONDS = 60
+    settings.DASHBOARD_MAX_AGE_SECONDS = 300
+
+
+def test_a_second_look_costs_no_figure_queries(alliance, stale_allowed):
+    factories.SupportRequestFactory.create_batch(3, alliance=alliance, status="new")
+    client = coordinator_of(alliance)
+
+    first, worked_out, _ = new_requests(client)
+    second, from_snapshot, page = new_requests(client)
+
+    assert first == second == 3
+    # Session, user and permissions only: none of the figures' aggregates again.
+    figure_tables = ("support_requests_", "deployments_", "leaders_designation")
+    assert any(table in sql for sql in worked_out for table in figure_tables)
+    assert not [sql for sql in from_snapshot if any(table in sql for table in figure_tables)]
+    assert re.search(r"Figures as of \d+ \w+ \d{4}, \d+:\d\d[ap]m\.", page)
+    assert "A change shows here within 60 seconds." in page
+
+
+def test_after_a_change_the_worker_brings_the_figures_up_to_date(
+    alliance, stale_allowed, worker_backend
+):
+    client = coordinator_of(alliance)
+    assert new_requests(client)[0] == 0
+
+    factories.SupportRequestFactory(alliance=alliance, status="new")
+    shown_meanwhile = new_requests(client)[0]
+    new_requests(client)  # a second look queues no second refresh
+    run_worker()
+
+    assert shown_meanwhile == 0
+    assert new_requests(client)[0] == 1
+
+
+def test_without_a_worker_the_old_figures_are_shown_only_for_a_while(alliance, settings):
+    settings.DASHBOARD_STALE_SECONDS = 0  # as if the snapshot were older than that
+    client = coordinator_of(alliance)
+    assert new_requests(client)[0] == 0
+
+    factories.SupportRequestFactory(alliance=alliance, status="new")
+
+    assert new_requests(client)[0] == 1
+
+
+def test_each_alliance_has_its_own_snapshot(alliance, stale_allowed):
+    other = factories.AllianceFactory(name="Riverside Hub")
+    factories.SupportRequestFactory.create_batch(2, alliance=alliance, status="new")
+    factories.SupportRequestFactory(alliance=other, status="new")
+
+    assert new_requests(coordinator_of(alliance))[0] == 2
+    assert new_requests(coordinator_of(other))[0] == 1
+    assert new_requests(coordinator_of(alliance))[0] == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda alliance: factories.SupportRequestFactory(alliance=alliance),
+        lambda alliance: factories.DeploymentFactory(request__alliance=alliance),
+        lambda alliance: factories.DesignationFactory(alliance=alliance),
+        lambda alliance: factories.LeaderFactory(),
+        lambda alliance: factories.SupportLogFactory(),
+        lambda alliance: factories.SupportRequestFactory(alliance=alliance).delete(),
+    ],
+    ids=["request", "deployment", "designation", "leader", "support log", "deletion"],
+)
+def test_every_change_that_moves_a_figure_makes_the_snapshots_out_of_date(alliance, change):
+    from django.core.cache import cache
+
+    before = cache.get(VERSION_KEY, 0)
+    change(alliance)
+
+    assert cache.get(VERSION_KEY, 0) > before
