@@ -1,8 +1,15 @@
 """Small timing tools for `manage.py bench`: run an operation several times,
 keep the wall-clock times and the number of SQL statements, print a table;
-run a command in a process of its own and report its peak memory."""
+run a command in a process of its own and report its peak memory.
+
+An operation can be timed against its floor, the least the same answer could
+cost (a bare view for a page, `COPY` for an export, a default `ModelAdmin` for a
+changelist): the two run in turn, in the same run, so a busy machine slows both
+alike, and the table gives ours divided by the floor beside the machine's load.
+"""
 
 import contextlib
+import os
 import statistics
 import subprocess
 import sys
@@ -21,10 +28,22 @@ class Measurement:
     times_ms: list[float] = field(default_factory=list)
     queries: int | None = None
     note: str = ""
+    floor: str = ""
+    floor_times_ms: list[float] = field(default_factory=list)
+    load: float | None = None  # the one-minute load average when the timing ended
 
     @property
     def median_ms(self):
         return statistics.median(self.times_ms)
+
+    @property
+    def floor_median_ms(self):
+        return statistics.median(self.floor_times_ms) if self.floor_times_ms else None
+
+    @property
+    def ratio(self):
+        floor = self.floor_median_ms
+        return self.median_ms / floor if floor else None
 
     @property
     def p95_ms(self):
@@ -38,6 +57,9 @@ class Measurement:
             "times_ms": self.times_ms,
             "queries": self.queries,
             "note": self.note,
+            "floor": self.floor,
+            "floor_times_ms": self.floor_times_ms,
+            "load": self.load,
         }
 
     @classmethod
@@ -63,13 +85,20 @@ def counting_queries():
         yield counter
 
 
-def measure(operation, run, *, runs, before_each=None, warmup=0, note=""):
-    """Time `run()` `runs` times (after `warmup` untimed runs); count the last run's queries."""
-    result = Measurement(operation, note=note)
+def measure(
+    operation, run, *, runs, before_each=None, warmup=0, note="", floor=None, floor_name=""
+):
+    """Time `run()` `runs` times (after `warmup` untimed runs); count the last run's queries.
+
+    With a `floor`, each run of ours is followed by one of the floor, timed the same way.
+    """
+    result = Measurement(operation, note=note, floor=floor_name)
     for _ in range(warmup):
         if before_each:
             before_each()
         run()
+        if floor:
+            floor()
     for _ in range(runs):
         if before_each:
             before_each()
@@ -78,6 +107,11 @@ def measure(operation, run, *, runs, before_each=None, warmup=0, note=""):
             run()
             result.times_ms.append((time.perf_counter() - started) * 1000)
         result.queries = counter.count
+        if floor:
+            started = time.perf_counter()
+            floor()
+            result.floor_times_ms.append((time.perf_counter() - started) * 1000)
+    result.load = os.getloadavg()[0]
     return result
 
 
@@ -118,13 +152,17 @@ def measure_process(operation, command, *, cwd, env):
 
 def format_table(measurements):
     lines = [
-        "| operation | median | p95 | runs | queries | note |",
-        "| --- | ---: | ---: | ---: | ---: | --- |",
+        "| operation | median | p95 | runs | queries | floor | ratio | load | note |",
+        "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |",
     ]
     for m in measurements:
+        floor = f"{m.floor}: {format_ms(m.floor_median_ms)}" if m.floor_times_ms else ""
+        ratio = f"{m.ratio:.2f}×" if m.ratio is not None else ""
+        load = f"{m.load:.1f}" if m.load is not None else ""
         lines.append(
             f"| {m.operation} | {format_ms(m.median_ms)} | {format_ms(m.p95_ms)} "
-            f"| {len(m.times_ms)} | {'' if m.queries is None else m.queries} | {m.note} |"
+            f"| {len(m.times_ms)} | {'' if m.queries is None else m.queries} "
+            f"| {floor} | {ratio} | {load} | {m.note} |"
         )
     return "\n".join(lines)
 

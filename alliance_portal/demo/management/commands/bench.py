@@ -47,6 +47,7 @@ from alliance_portal.demo.faults import stalled_mail_server
 from alliance_portal.demo.register_file import fake_register_rows, write_register_csv
 from alliance_portal.notifications.models import OutboundEmail
 from alliance_portal.reports import snapshots
+from alliance_portal.reports.exports import TABLES as export_tables
 from alliance_portal.schools.models import School
 from deployments.matching import shortlist
 from deployments.models import SupportLog
@@ -87,6 +88,26 @@ def _register_file(rows):
     return path
 
 
+def copy_out(table, queryset):
+    """The floor for an export: PostgreSQL's own `COPY … TO STDOUT` of the same columns,
+    read from the same query the export reads, into nowhere."""
+    fields = list(dict.fromkeys(f for column in table.columns for f in column.fields))
+    values = table.prepare(queryset).annotate(**table.annotations).values_list(*fields)
+    sql_text, params = values.query.sql_with_params()
+
+    class Nowhere:
+        def write(self, data):
+            return len(data)
+
+    def run():
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            query = raw.mogrify(sql_text, params).decode()
+            raw.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", Nowhere())
+
+    return run
+
+
 class Command(BaseCommand):
     help = "Time key operations at national scale on PostgreSQL and print a table."
 
@@ -98,7 +119,7 @@ class Command(BaseCommand):
         parser.add_argument("--import-rows", type=int, default=50_000)
         parser.add_argument(
             "--import-memory-rows",
-            type=lambda text: [int(n) for n in text.split(",")],
+            type=lambda text: [int(n) for n in text.split(",") if n],
             default=[50_000, 200_000],
             help="Register sizes whose import is run in a process of its own to report its "
             "peak memory (comma-separated).",
@@ -114,6 +135,12 @@ class Command(BaseCommand):
             "--wrk-duration", type=int, default=10, help="Seconds of wrk load per path."
         )
         parser.add_argument("--json", action="store_true", help="Print results as JSON.")
+        parser.add_argument(
+            "--quick",
+            action="store_true",
+            help="A short run for a pull request: 2 timed runs a page, one import run, "
+            "no import memory runs, 2 s of wrk a path.",
+        )
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
@@ -121,6 +148,8 @@ class Command(BaseCommand):
                 "The benchmarks run on PostgreSQL: set DATABASE_URL to a PostgreSQL "
                 "database (make bench does this)."
             )
+        if options["quick"]:
+            options.update(runs=2, import_runs=1, import_memory_rows=[], wrk_duration=2)
         part = options["part"]
         ensure_postgres_database(connection.settings_dict)
         call_command("migrate", verbosity=0)
@@ -266,26 +295,32 @@ class Command(BaseCommand):
     # Admin pages ---------------------------------------------------------
 
     def bench_admin_pages(self, options):
+        """Each changelist against the same model's under a default ModelAdmin (bench_urls)."""
         client = self._superuser_client()
 
-        results = []
-        for model in sorted(admin.site._registry, key=lambda m: m._meta.label):
-            url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-
-            def open_page(url=url):
+        def opener(url):
+            def open_page():
                 response = client.get(url, secure=True)
                 if response.status_code != 200:
                     raise CommandError(f"{url} answered {response.status_code}")
 
-            results.append(
-                measure(
-                    f"admin changelist {model._meta.verbose_name_plural}",
-                    open_page,
-                    runs=options["runs"],
-                    warmup=1,
-                    note=f"{model.objects.count():,} rows",
+            return open_page
+
+        results = []
+        with override_settings(ROOT_URLCONF="alliance_portal.demo.bench_urls"):
+            for model in sorted(admin.site._registry, key=lambda m: m._meta.label):
+                name = f"{model._meta.app_label}_{model._meta.model_name}_changelist"
+                results.append(
+                    measure(
+                        f"admin changelist {model._meta.verbose_name_plural}",
+                        opener(reverse(f"admin:{name}")),
+                        runs=options["runs"],
+                        warmup=1,
+                        note=f"{model.objects.count():,} rows",
+                        floor=opener(reverse(f"floor:{name}")),
+                        floor_name="default ModelAdmin",
+                    )
                 )
-            )
         client.logout()  # leave no session row behind
         return results
 
@@ -452,9 +487,16 @@ class Command(BaseCommand):
                 fetch(f"{exports}/csv/", stream=True),
                 runs=3,
                 note=requests,
+                floor=copy_out(export_tables[SupportRequest], SupportRequest.objects.all()),
+                floor_name="COPY",
             ),
             measure(
-                "export every request as Excel", fetch(f"{exports}/xlsx/"), runs=3, note=requests
+                "export every request as Excel",
+                fetch(f"{exports}/xlsx/"),
+                runs=3,
+                note=requests,
+                floor=copy_out(export_tables[SupportRequest], SupportRequest.objects.all()),
+                floor_name="COPY",
             ),
         ]
         client.logout()  # leave no session row behind
@@ -507,6 +549,11 @@ class Command(BaseCommand):
                 f"{busiest.entries} log entries, {busiest.request.events.count()} timeline events",
             ),
         ]
+        bare_view = reverse("pages:healthz")
+
+        def bare():
+            client.get(bare_view, secure=True)
+
         results = []
         for operation, url, note in pages:
 
@@ -549,6 +596,11 @@ class Command(BaseCommand):
             ),
             ("leader page /leaders/<id>/", reverse("leaders:detail", args=[leader.pk]), ""),
         ]
+        bare_view = reverse("pages:healthz")
+
+        def bare():
+            client.get(bare_view, secure=True)
+
         results = []
         for operation, url, note in pages:
 
@@ -566,6 +618,8 @@ class Command(BaseCommand):
                     warmup=1,
                     note=note,
                     before_each=_clear_caches if cold else None,
+                    floor=None if url == bare_view else bare,
+                    floor_name="bare view",
                 )
             )
         return results
