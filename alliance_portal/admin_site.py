@@ -16,12 +16,14 @@ Secrets (`SECRET_FIELDS`) may not appear in any admin's filters, search,
 columns, ordering or forms: a system check says so at start-up.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.core import checks
+from django.utils.html import format_html
 
 from alliance_portal.pages.forms import RowsChoiceField, fits_key
 
@@ -86,12 +88,77 @@ class KeysOnlyAutocomplete:
         return super().optgroups(name, kept, attr)
 
 
-class KeysOnlyAutocompleteSelect(KeysOnlyAutocomplete, AutocompleteSelect):
+# The box a browser without JavaScript shows beside a search-as-you-type box is named
+# after the field with this ending.
+NO_SCRIPT_SUFFIX = "__number"
+
+
+class NamedAutocomplete:
+    """A search-as-you-type box with an accessible name, and a way to fill it without
+    JavaScript: a plain box, inside <noscript>, for the chosen record's number (the one
+    in the address of its admin page), or several numbers separated by commas."""
+
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["admin-portal/autocomplete-names.js"])
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        chosen = ", ".join(str(each) for each in values if each not in (None, ""))
+        box_id = f"{(attrs or {}).get('id') or 'id_' + name}{NO_SCRIPT_SUFFIX}"
+        thing = self.field.remote_field.model._meta.verbose_name
+        many = "numbers, separated by commas" if self.allow_multiple_selected else "number"
+        return html + format_html(
+            '<noscript><span class="no-script-key"><label for="{}">Or type the {} {}</label> '
+            '<input type="text" id="{}" name="{}" value="{}" inputmode="numeric" '
+            'aria-describedby="{}_help"> <span class="help" id="{}_help">Searching needs '
+            "JavaScript. The number is in the address of the {}’s page in the admin, "
+            "for example 123 in …/123/change/.</span></span></noscript>",
+            box_id,
+            thing,
+            many,
+            box_id,
+            name + NO_SCRIPT_SUFFIX,
+            chosen,
+            box_id,
+            box_id,
+            thing,
+        )
+
+    def value_from_datadict(self, data, files, name):
+        typed = data.get(name + NO_SCRIPT_SUFFIX)
+        if typed is None:
+            return super().value_from_datadict(data, files, name)
+        if self.allow_multiple_selected:
+            return [each.strip() for each in typed.split(",") if each.strip()]
+        return typed.strip()
+
+    def value_omitted_from_data(self, data, files, name):
+        return name + NO_SCRIPT_SUFFIX not in data and super().value_omitted_from_data(
+            data, files, name
+        )
+
+
+class KeysOnlyAutocompleteSelect(NamedAutocomplete, KeysOnlyAutocomplete, AutocompleteSelect):
     pass
 
 
-class KeysOnlyAutocompleteSelectMultiple(KeysOnlyAutocomplete, AutocompleteSelectMultiple):
+class KeysOnlyAutocompleteSelectMultiple(
+    NamedAutocomplete, KeysOnlyAutocomplete, AutocompleteSelectMultiple
+):
     pass
+
+
+class LabelledInlineMixin:
+    """A table of rows in a form (a tabular inline): each box is named by its column,
+    since the column's heading is not a label a screen reader ties to the box."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        for field in formset.form.base_fields.values():
+            field.widget.attrs.setdefault("aria-label", str(field.label))
+        return formset
 
 
 class CheckedKeysMixin:

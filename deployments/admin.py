@@ -8,7 +8,7 @@ from alliance_portal.accounts.admin_scoping import (
     AllianceScopedInline,
     ObjectActionsMixin,
 )
-from alliance_portal.admin_site import SavesOnlyWhatChangedMixin
+from alliance_portal.admin_site import LabelledInlineMixin, SavesOnlyWhatChangedMixin
 from alliance_portal.reports.admin_exports import ExportMixin
 
 from . import admin_views
@@ -53,7 +53,7 @@ DELIVERY_FIELDS = [
 WORKFLOW_FIELDS = ["status", *PROPOSAL_FIELDS, *AGREEMENT_FIELDS, *DELIVERY_FIELDS]
 
 
-class ReadOnlyInline(AllianceScopedInline, admin.TabularInline):
+class ReadOnlyInline(LabelledInlineMixin, AllianceScopedInline, admin.TabularInline):
     """Shown on the deployment's page, never written there: the services own these rows."""
 
     extra = 0

@@ -1,7 +1,9 @@
 import datetime
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -13,6 +15,7 @@ from alliance_portal.accounts.admin_scoping import (
     ObjectActionsMixin,
 )
 from alliance_portal.accounts.services import leader_invite
+from alliance_portal.admin_site import LabelledInlineMixin
 
 from . import admin_views
 from .models import AreaOfExpertise, DeclaredConflict, Designation, Leader, LeaderApplication
@@ -36,7 +39,7 @@ def without_pending(field):
     return field
 
 
-class DesignationInline(AllianceScopedInline, admin.TabularInline):
+class DesignationInline(LabelledInlineMixin, AllianceScopedInline, admin.TabularInline):
     """The designations the user may change: all for a superuser, their alliance's otherwise."""
 
     model = Designation
@@ -51,7 +54,8 @@ class DesignationInline(AllianceScopedInline, admin.TabularInline):
         "status",
         "national_support_school",
     ]
-    autocomplete_fields = ["alliance", "national_support_school"]
+    # Alliances are few enough for a plain list, which works without JavaScript too.
+    autocomplete_fields = ["national_support_school"]
 
     def get_queryset(self, request):
         return scoping.changeable_designations_for(request.user, super().get_queryset(request))
@@ -71,7 +75,7 @@ class DesignationInline(AllianceScopedInline, admin.TabularInline):
         return super().get_formset(request, obj, validate_min=True, **kwargs)
 
 
-class OtherDesignationInline(admin.TabularInline):
+class OtherDesignationInline(LabelledInlineMixin, admin.TabularInline):
     """Designations a coordinator sees on the leader but does not change: national ones
     (NLE, NLG), other alliances', and their own that wait for the leader to confirm."""
 
@@ -103,7 +107,7 @@ class OtherDesignationInline(admin.TabularInline):
         return False
 
 
-class DeclaredConflictInline(AllianceScopedInline, admin.TabularInline):
+class DeclaredConflictInline(LabelledInlineMixin, AllianceScopedInline, admin.TabularInline):
     model = DeclaredConflict
     extra = 0
     fields = ["school", "trust", "reason"]
@@ -137,13 +141,10 @@ class LeaderAdmin(AllianceScopedHistoryAdmin):
     ]
     list_select_related = ["home_school", "managing_alliance"]
     search_fields = ["full_name", "email", "home_school__name"]
-    autocomplete_fields = [
-        "user",
-        "managing_alliance",
-        "home_school",
-        "areas_of_expertise",
-        "phases",
-    ]
+    # Logins and schools are many: search boxes. Alliances, areas and phases are few:
+    # a plain list and tick boxes, which need no JavaScript.
+    autocomplete_fields = ["user", "home_school"]
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     readonly_fields = ["created_at", "updated_at"]
     inlines = [DesignationInline, DeclaredConflictInline]
     actions = ["invite_to_sign_in"]
@@ -240,7 +241,7 @@ class DesignationAdmin(AllianceScopedHistoryAdmin):
     list_filter = [ReviewFilter, "kind", "status", "alliance"]
     list_select_related = ["leader", "alliance"]
     search_fields = ["leader__full_name", "leader__email"]
-    autocomplete_fields = ["leader", "alliance", "national_support_school"]
+    autocomplete_fields = ["leader", "national_support_school"]
     readonly_fields = ["application", "created_at", "updated_at"]
     date_hierarchy = "review_due_on"
     show_full_result_count = False
@@ -296,7 +297,7 @@ class LeaderApplicationAdmin(ObjectActionsMixin, AllianceScopedAdmin):
     list_filter = ["status", "designation_sought", "alliance"]
     list_select_related = ["alliance"]
     search_fields = ["full_name", "email"]
-    autocomplete_fields = ["home_school", "alliance"]
+    autocomplete_fields = ["home_school"]
     readonly_fields = [
         "full_name",
         "email",

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.db import models
 from django.utils.html import format_html
 
 from alliance_portal.accounts import scoping
@@ -150,7 +151,9 @@ class SupportRequestAdmin(
         "contact_name",
         "contact_email",
     ]
-    autocomplete_fields = ["school", "alliance", "areas_of_expertise"]
+    # Alliances and areas are few: a plain list and tick boxes, which need no JavaScript.
+    autocomplete_fields = ["school"]
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     # The state changes only through the buttons above the form (request_transition).
     readonly_fields = [
         "reference",

@@ -36,7 +36,6 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["is_staff", "is_superuser", "is_active", "alliance", "groups"]
     list_select_related = ["alliance"]
     search_fields = ["email", "full_name"]
-    autocomplete_fields = ["alliance"]
     readonly_fields = ["last_login", "date_joined"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),

@@ -7,6 +7,17 @@ from .models import Alliance, LocalAuthority, Phase, School, SchoolChange, Trust
 from .services import school_changes_acknowledge
 
 
+class RecordedValuesFilter(admin.AllValuesFieldListFilter):
+    """Each value found in the column, with an empty one shown as "Not recorded" rather
+    than as a link with no words (WCAG 2.4.4)."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            if not str(choice["display"]).strip() or str(choice["display"]).startswith(" ("):
+                choice = {**choice, "display": f"Not recorded{choice['display']}"}
+            yield choice
+
+
 @admin.register(LocalAuthority)
 class LocalAuthorityAdmin(admin.ModelAdmin):
     list_display = ["name", "code"]
@@ -48,10 +59,16 @@ class AllianceAdmin(AllianceScopedAdmin):
 @admin.register(School)
 class SchoolAdmin(admin.ModelAdmin):
     list_display = ["name", "urn", "phase", "status", "local_authority", "region", "ofsted_rating"]
-    list_filter = ["status", "phase", "region", "type_group", "ofsted_rating"]
+    list_filter = [
+        "status",
+        "phase",
+        "region",
+        "type_group",
+        ("ofsted_rating", RecordedValuesFilter),
+    ]
     list_select_related = ["phase", "local_authority"]
     search_fields = ["=urn", "name", "postcode"]
-    autocomplete_fields = ["local_authority", "trust"]
+    autocomplete_fields = ["trust"]
     readonly_fields = ["imported_at", "created_at", "updated_at"]
     show_full_result_count = False
     fieldsets = [
