@@ -193,3 +193,50 @@ def test_the_check_page_and_withdraw_page_with_errors_have_no_violations(
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     violations = axe_violations()
     assert violations == [], describe(violations)
+
+
+def test_the_need_step_opens_the_something_else_question_when_ticked(
+    live_server, page, axe_violations
+):
+    page.goto(live_server.url + "/request-support/need/")
+    question = page.get_by_label("Tell us about anything else that affects your school")
+    something_else = page.get_by_label("Something else")
+
+    expect(page.get_by_role("group", name="Behaviour and safety")).to_be_visible()
+    expect(question).to_be_hidden()
+    expect(something_else).to_have_attribute("aria-expanded", "false")
+    something_else.check()
+    expect(question).to_be_visible()
+    expect(something_else).to_have_attribute("aria-expanded", "true")
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+
+    page.get_by_label("Mathematics", exact=True).check()
+    page.get_by_label("Roughly how many days").fill("7.3")
+    page.get_by_role("button", name="Continue").click()
+
+    # Back with errors: what was typed and ticked is kept, and the question stays open.
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Tell us about the other circumstances you selected"
+    )
+    expect(question).to_be_visible()
+    expect(page.get_by_label("Roughly how many days")).to_have_value("7.3")
+    expect(page.get_by_label("Mathematics", exact=True)).to_be_checked()
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+    something_else.uncheck()
+    expect(question).to_be_hidden()
+
+
+def test_without_javascript_the_something_else_question_always_shows(live_server, browser):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/request-support/need/")
+
+        expect(page.get_by_label("Something else")).not_to_be_checked()
+        expect(
+            page.get_by_label("Tell us about anything else that affects your school")
+        ).to_be_visible()
+    finally:
+        context.close()
