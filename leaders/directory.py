@@ -166,7 +166,10 @@ def _designation_words():
 def _joined(queryset):
     """One text of the values a subquery lists, for a leader (PostgreSQL)."""
     return Func(
-        ArraySubquery(queryset), Value(" "), function="array_to_string", output_field=TextField()
+        ArraySubquery(queryset.order_by()),
+        Value(" "),
+        function="array_to_string",
+        output_field=TextField(),
     )
 
 
