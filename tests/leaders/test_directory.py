@@ -335,6 +335,24 @@ def test_it_puts_the_most_relevant_first(client, searchable):
     assert names_listed(client.get(DIRECTORY, {"q": "music"})) == ["Bo Britten", "Di Maths"]
 
 
+@pytest.mark.parametrize(
+    "term",
+    ["'", "&|!():*<->", "the of and", "é", "o'brien", "a" * 100, "x " * 50, "sle:* | !", "1 2 3"],
+)
+def test_it_answers_any_search_without_failing(client, searchable, term):
+    response = client.get(DIRECTORY, {"q": term})
+
+    assert response.status_code == 200
+    assert 'id="results-count"' in response.content.decode()
+
+
+def test_it_explains_a_search_it_cannot_read(client, searchable):
+    response = client.get(DIRECTORY, {"q": "maths\x00"})
+
+    assert response.status_code == 200
+    assert "Some filters were left out" in response.content.decode()
+
+
 def test_it_shows_the_search_as_it_was_read(client, searchable):
     page = client.get(DIRECTORY, {"q": "  Maths   SLE "}).content.decode()
 
