@@ -6,17 +6,65 @@ these pages, so a template cannot show them by accident.
 """
 
 import hashlib
+import re
 import time
-from urllib.parse import urlencode
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    TrigramWordSimilarity,
+)
 from django.core.cache import cache, caches
-from django.db import transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, When
+from django.db import connections, transaction
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    TextField,
+    Value,
+    When,
+)
+
+from alliance_portal.schools.models import Phase
 
 from .models import AreaOfExpertise, Designation, Leader
 
 # Most words a visitor's search is split into; the rest are ignored.
 MAX_SEARCH_TERMS = 10
+
+# Short forms people type for an area of expertise, and the words the area is
+# named with. A search word matches its own text or, when listed here, the
+# longer form too.
+SEARCH_SHORT_FORMS = {
+    "maths": "mathematics",
+    "math": "mathematics",
+    "pe": "physical education",
+    "re": "religious education",
+    "rs": "religious education",
+    "mfl": "modern foreign languages",
+    "languages": "modern foreign languages",
+    "dt": "design and technology",
+    "eyfs": "early years",
+    "itt": "initial teacher training",
+    "ect": "early career teacher",
+    "nqt": "early career teacher",
+    "sbm": "school business",
+    "finance": "financial",
+    "sen": "special educational needs",
+    "gifted": "most able",
+}
+# How alike a search must be to a leader's name (pg_trgm word similarity, 0 to 1)
+# to find them despite a typing slip: "Owen Pryce" finds "Owen Price".
+NAME_SIMILARITY = 0.5
+SEARCH_CONFIG = "english"
 
 KIND_ORDER = [Designation.Kind.NLE, Designation.Kind.LLE, Designation.Kind.SLE]
 KIND_ORDER += [kind for kind in Designation.Kind if kind not in KIND_ORDER]
@@ -87,12 +135,126 @@ def directory_leaders(filters):
         leaders = leaders.filter(home_school__local_authority__code=local_authority)
     if region := filters.get("region"):
         leaders = leaders.filter(home_school__region=region)
-    for term in (filters.get("q") or "").split()[:MAX_SEARCH_TERMS]:
-        leaders = leaders.filter(
-            Q(full_name__icontains=term)
-            | Q(home_school__name__icontains=term)
-            | Q(bio__icontains=term)
+    if words := search_words(filters.get("q") or ""):
+        if connections[leaders.db].vendor == "postgresql":
+            leaders = _full_text_search(leaders, filters["q"], words)
+        else:
+            leaders = _word_search(leaders, words)
+    return leaders
+
+
+def search_words(text):
+    """The words of a search, lower case, without punctuation, at most MAX_SEARCH_TERMS."""
+    return re.findall(r"[^\W_]+", text.lower())[:MAX_SEARCH_TERMS]
+
+
+def _alternatives(word):
+    """What one search word may match: itself and, for a short form, its long form."""
+    long_form = SEARCH_SHORT_FORMS.get(word)
+    return [word] if long_form in (None, word) else [word, long_form]
+
+
+def _designation_words():
+    """Each designation's code and name, as text to search ("SLE Specialist Leader of ...")."""
+    return Case(
+        *(When(kind=kind, then=Value(f"{kind.value} {kind.label}")) for kind in Designation.Kind),
+        default=F("kind"),
+        output_field=CharField(),
+    )
+
+
+def _joined(queryset):
+    """One text of the values a subquery lists, for a leader (PostgreSQL)."""
+    return Func(
+        ArraySubquery(queryset.order_by()),
+        Value(" "),
+        function="array_to_string",
+        output_field=TextField(),
+    )
+
+
+def _prefix(word):
+    """A tsquery term for a word: the start of a word, once it is long enough to mean much."""
+    return f"{word}:*" if len(word) >= 3 else word
+
+
+def _full_text_search(leaders, text, words):
+    """PostgreSQL: full-text search over what a directory entry shows, most relevant
+    first, and names found despite a typing slip (trigram similarity)."""
+    document = (
+        SearchVector("full_name", weight="A", config=SEARCH_CONFIG)
+        + SearchVector(
+            _joined(
+                Designation.objects.filter(leader=OuterRef("pk"), status=Designation.Status.ACTIVE)
+                .annotate(words=_designation_words())
+                .values("words")
+            ),
+            weight="A",
+            config=SEARCH_CONFIG,
         )
+        + SearchVector(
+            _joined(AreaOfExpertise.objects.filter(leaders=OuterRef("pk")).values("name")),
+            _joined(Phase.objects.filter(leaders=OuterRef("pk")).values("name")),
+            weight="B",
+            config=SEARCH_CONFIG,
+        )
+        + SearchVector(
+            "home_school__name",
+            "home_school__local_authority__name",
+            "home_school__region",
+            weight="C",
+            config=SEARCH_CONFIG,
+        )
+        + SearchVector("bio", weight="D", config=SEARCH_CONFIG)
+    )
+    # Every word must match, each as the start of a word ("math" finds "mathematics");
+    # a short form may match its long form instead. The words are letters and digits
+    # only, so they are safe to write as a raw tsquery.
+    clauses = []
+    for word in words:
+        options = [
+            "(" + " & ".join(_prefix(part) for part in option.split()) + ")"
+            for option in _alternatives(word)
+        ]
+        clauses.append("(" + " | ".join(options) + ")")
+    query = SearchQuery(" & ".join(clauses), search_type="raw", config=SEARCH_CONFIG)
+    return (
+        leaders.annotate(
+            search_document=document,
+            name_similarity=TrigramWordSimilarity(Value(text), "full_name"),
+        )
+        .filter(Q(search_document=query) | Q(name_similarity__gte=NAME_SIMILARITY))
+        .annotate(relevance=SearchRank(F("search_document"), query) + F("name_similarity"))
+        .order_by(F("relevance").desc(), "full_name", "pk")
+    )
+
+
+def _word_search(leaders, words):
+    """Elsewhere (SQLite): every word must appear in what a directory entry shows."""
+    for word in words:
+        matches = Q()
+        for option in _alternatives(word):
+            matches |= (
+                Q(full_name__icontains=option)
+                | Q(bio__icontains=option)
+                | Q(home_school__name__icontains=option)
+                | Q(home_school__local_authority__name__icontains=option)
+                | Q(home_school__region__icontains=option)
+                | Exists(
+                    AreaOfExpertise.objects.filter(leaders=OuterRef("pk"), name__icontains=option)
+                )
+                | Exists(Phase.objects.filter(leaders=OuterRef("pk"), name__icontains=option))
+            )
+            kinds = [
+                kind for kind in Designation.Kind if option in f"{kind.value} {kind.label}".lower()
+            ]
+            if kinds:
+                matches |= Exists(
+                    Designation.objects.filter(
+                        leader=OuterRef("pk"), status=Designation.Status.ACTIVE, kind__in=kinds
+                    )
+                )
+        leaders = leaders.filter(matches)
     return leaders
 
 
@@ -124,34 +286,53 @@ def place_choices():
     return places
 
 
+# The areas of expertise and phases the filters offer change rarely; kept like
+# the places, so a page served from the cache costs no query at all.
+AREAS_AND_PHASES_CACHE_KEY = "leaders:directory:areas-and-phases"
+
+
+def area_and_phase_choices():
+    """The area filter's choices, grouped ([(group label, [(slug, name)])]), and the phases'."""
+    choices = cache.get(AREAS_AND_PHASES_CACHE_KEY)
+    if choices is None:
+        labels = dict(AreaOfExpertise.Group.choices)
+        groups = {}
+        for slug, name, group in areas_in_group_order().values_list("slug", "name", "group"):
+            groups.setdefault(labels.get(group, group), []).append((slug, name))
+        phases = list(Phase.objects.order_by("position").values_list("code", "name"))
+        choices = (list(groups.items()), phases)
+        cache.set(AREAS_AND_PHASES_CACHE_KEY, choices, PLACES_CACHE_SECONDS)
+    return choices
+
+
 # Whole directory pages (their title and main content, the same for every
 # visitor) are kept in a cache of their own, so filling it can never push out
 # the rate-limit and sign-in counters in the default cache. A page is keyed by
-# the filters and page number (as the form reads them: the last value of each)
-# and a version that every change to what the directory shows moves on (see
-# `directory_changed`). The version lives in the default cache, which every
-# worker shares (alliance_portal.checks insists on it in production), so a
-# change (a leader withdrawing consent, say) hides the old pages on every
-# worker at once, even where each keeps its pages in a cache of its own.
-# Free-text searches are not kept: there is no end to them.
+# what the filter form made of the query (`DirectoryFilterForm.page_key`: the
+# filters in force once cleaned, which filters were refused, and the page
+# number), so equivalent addresses (`?page=01` and `?page=1`, a search typed
+# with other spaces or capitals) share one entry, and by a version that every
+# change to what the directory shows moves on (see `directory_changed`). The
+# version lives in the default cache, which every worker shares
+# (alliance_portal.checks insists on it in production), so a change (a leader
+# withdrawing consent, say) hides the old pages on every worker at once, even
+# where each keeps its pages in a cache of its own. Searches are kept too: they
+# cost the most to work out, and each entry lasts only a minute in a cache that
+# drops its oldest entries when full.
 PAGE_CACHE_SECONDS = 60
-PAGE_PARAMETERS = ("kind", "area", "phase", "local_authority", "region", "page")
 VERSION_CACHE_KEY = "leaders:directory:version"
 page_cache = caches["pages"]
 
 
-def page_cache_key(query):
-    """The cache key for one directory page (`query` is the GET QueryDict), or None."""
-    if query.get("q", "").strip():
-        return None
+def page_cache_key(page_key):
+    """The cache key for one directory page, from the form's `page_key()`."""
     version = cache.get(VERSION_CACHE_KEY)
     if version is None:
         # A fresh number, never an old one: pages cached under a version that
         # was evicted must not come back.
         cache.add(VERSION_CACHE_KEY, time.time_ns(), None)
         version = cache.get(VERSION_CACHE_KEY)
-    canonical = urlencode([(name, query.get(name, "")) for name in PAGE_PARAMETERS])
-    return f"leaders:directory:page:{version}:{hashlib.sha256(canonical.encode()).hexdigest()}"
+    return f"leaders:directory:page:{version}:{hashlib.sha256(page_key.encode()).hexdigest()}"
 
 
 def directory_changed(**kwargs):
@@ -163,4 +344,4 @@ def directory_changed(**kwargs):
 
 def forget_cached_pages():
     cache.set(VERSION_CACHE_KEY, time.time_ns(), None)
-    cache.delete(PLACES_CACHE_KEY)
+    cache.delete_many([PLACES_CACHE_KEY, AREAS_AND_PHASES_CACHE_KEY])

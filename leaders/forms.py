@@ -53,6 +53,21 @@ class PlainSelect(forms.Select):
         )
 
 
+class SearchField(forms.CharField):
+    """Words to search for, in one spelling: single spaces, lower case. The box shows
+    the search that way too, so equivalent searches share one cached page."""
+
+    def to_python(self, value):
+        return " ".join(super().to_python(value).split()).lower()
+
+    def bound_data(self, data, initial):
+        return self.to_python(data)
+
+
+# The directory's page number: read from the same query, but not a filter the form shows.
+PAGE_NUMBER = forms.IntegerField(min_value=1, required=False)
+
+
 def _select(**kwargs):
     return forms.ChoiceField(required=False, widget=PlainSelect, **kwargs)
 
@@ -64,9 +79,9 @@ class DirectoryFilterForm(forms.Form):
     reported and left out; the other filters still apply.
     """
 
-    q = forms.CharField(
+    q = SearchField(
         label="Search",
-        help_text="A name, a school or a word from a leader's profile",
+        help_text="A name, a subject such as maths, a designation such as SLE, a school or a local authority",
         required=False,
         max_length=100,
         strip=True,
@@ -108,11 +123,9 @@ class DirectoryFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [(ANY, "Any area"), *self._grouped_areas()]
-        self.fields["phase"].choices = [
-            (ANY, "Any phase"),
-            *Phase.objects.order_by("position").values_list("code", "name"),
-        ]
+        areas, phases = directory.area_and_phase_choices()
+        self.fields["area"].choices = [(ANY, "Any area"), *areas]
+        self.fields["phase"].choices = [(ANY, "Any phase"), *phases]
         local_authorities, regions = directory.place_choices()
         self.fields["local_authority"].choices = [
             (ANY, "Anywhere"),
@@ -128,16 +141,6 @@ class DirectoryFilterForm(forms.Form):
             if field.help_text:
                 field.widget.attrs["aria-describedby"] = f"id_{name}-hint"
         self.fields["q"].widget.attrs["spellcheck"] = "false"
-
-    @staticmethod
-    def _grouped_areas():
-        labels = dict(AreaOfExpertise.Group.choices)
-        groups = {}
-        for slug, name, group in directory.areas_in_group_order().values_list(
-            "slug", "name", "group"
-        ):
-            groups.setdefault(labels.get(group, group), []).append((slug, name))
-        return list(groups.items())
 
     def clean(self):
         cleaned_data = super().clean()
@@ -163,6 +166,26 @@ class DirectoryFilterForm(forms.Form):
     def query_string(self):
         """The filters in force as a URL query, to carry them across pages."""
         return urlencode(self.filters)
+
+    @property
+    def page_number(self):
+        """The page asked for (1 when none is given), or None when it is not a page number."""
+        try:
+            return PAGE_NUMBER.clean(self.data.get("page", "").strip()) or 1
+        except forms.ValidationError:
+            return None
+
+    def page_key(self):
+        """What tells one directory page from another: the filters in force, the
+        filters refused (each refusal reads the same whatever was sent) and the page."""
+        return urlencode(
+            [
+                *sorted(self.filters.items()),
+                ("search-shown", self["q"].value() or ""),
+                *(("refused", name) for name in sorted(self.errors)),
+                ("page", self.page_number or "not-a-number"),
+            ]
+        )
 
 
 class PhaseChoiceField(RowsChoiceField):

@@ -48,25 +48,27 @@ def _page_links(page, query):
 @require_safe
 def directory(request: HttpRequest) -> HttpResponse:
     """The directory; its title and main content are cached, as they are the same for everyone."""
-    key = page_cache_key(request.GET)
-    page_parts = page_cache.get(key) if key else None
+    form = DirectoryFilterForm(request.GET)
+    key = page_cache_key(form.page_key())
+    page_parts = page_cache.get(key)
     if page_parts is None:
-        form = DirectoryFilterForm(request.GET)
         filters = form.filters
         paginator = Paginator(directory_leaders(filters), LEADERS_PER_PAGE)
-        page = paginator.get_page(request.GET.get("page"))
+        asked_for = form.page_number
+        page = paginator.get_page(asked_for)
         context = {
             "form": form,
             "filtered": bool(filters),
             "page": page,
             "pagination": _page_links(page, form.query_string()),
+            "page_not_a_number": asked_for is None,
+            "page_past_the_end": asked_for is not None and asked_for > page.number,
         }
         page_parts = {
             "title": render_to_string("leaders/_directory_title.txt", context, request).strip(),
             "content": render_to_string("leaders/_directory_content.html", context, request),
         }
-        if key:
-            page_cache.set(key, page_parts, PAGE_CACHE_SECONDS)
+        page_cache.set(key, page_parts, PAGE_CACHE_SECONDS)
     # Both parts are our own templates' output, escaped as they were rendered.
     return render(
         request,

@@ -4,7 +4,7 @@ import datetime
 import re
 from decimal import Decimal
 
-from crispy_forms_gds.layout import Field, Fieldset, Layout
+from crispy_forms_gds.layout import Field, Layout
 from django import forms
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from alliance_portal.pages.forms import (
 from alliance_portal.schools.models import LocalAuthority, School
 from leaders.models import AreaOfExpertise
 
+from .layout import CheckboxesWithReveal, GroupedCheckboxes, InputWithSuffix
 from .models import Funding, SupportRequest
 
 UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
@@ -141,10 +142,21 @@ class ContactForm(StepForm):
         )
 
 
+def areas_by_group():
+    """The areas of expertise under their group's name, groups in the usual order and
+    areas A to Z within each: [(group name, [(pk, name)])]."""
+    names = dict(AreaOfExpertise.Group.choices)
+    groups = {name: [] for name in names.values()}
+    areas = AreaOfExpertise.objects.values_list("pk", "name", "group")
+    for pk, name, group in sorted(areas, key=lambda area: area[1].casefold()):
+        groups.setdefault(names.get(group, group), []).append((pk, name))
+    return [(heading, areas) for heading, areas in groups.items() if areas]
+
+
 class NeedForm(StepForm):
     areas_of_expertise = AreaChoiceField(
         label="What do you need help with?",
-        queryset=AreaOfExpertise.objects.order_by("group", "position", "name"),
+        queryset=AreaOfExpertise.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         help_text="Select all that apply.",
         error_messages={"required": "Select at least one area you need help with"},
@@ -170,7 +182,7 @@ class NeedForm(StepForm):
         max_length=length_of(SupportRequest, "other_circumstances"),
         required=False,
         # A hint is also what keeps crispy-forms-gds's character count from failing.
-        help_text="Optional, unless you selected 'Something else'.",
+        help_text="A few words are enough.",
     )
     outcomes_sought = forms.CharField(
         label="What would you like to be different after the support?",
@@ -191,6 +203,7 @@ class NeedForm(StepForm):
         max_value=Decimal("200"),
         decimal_places=1,
         help_text="Optional. Half days are fine, like 7.5.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}),
         error_messages={
             "invalid": "Enter a number of days, like 10 or 7.5",
             "min_value": "Enter at least half a day",
@@ -209,15 +222,16 @@ class NeedForm(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper.layout = Layout(
-            Field.checkboxes("areas_of_expertise", small=True),
+            GroupedCheckboxes("areas_of_expertise", groups=areas_by_group()),
             Field.radios("designation_sought", small=True),
-            Fieldset(
-                Field.checkboxes("circumstances", small=True),
-                Field.textarea("other_circumstances", rows=3, max_characters=2000),
+            CheckboxesWithReveal(
+                "circumstances",
+                reveal_on="other",
+                reveal=Field.textarea("other_circumstances", rows=3, max_characters=2000),
             ),
             Field.textarea("outcomes_sought", rows=5, max_characters=4000),
             Field("preferred_start"),
-            Field.text("estimated_days", field_width=5),
+            InputWithSuffix("estimated_days", suffix="days", css_class="govuk-input--width-4"),
             Field.radios("funding", small=True),
         )
 

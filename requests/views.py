@@ -56,10 +56,30 @@ def school_suggestions(request):
     schools = (
         School.objects.open()
         .search(search.cleaned_data["q"])
-        .order_by("name")
-        .values("urn", "name", "town", "postcode")[:SUGGESTIONS]
+        .order_by("name", "town", "urn")
+        .values("urn", "name", "town", "postcode", "local_authority__name")[:SUGGESTIONS]
     )
-    return JsonResponse({"schools": list(schools)})
+    return JsonResponse(
+        {
+            "schools": [
+                {
+                    "urn": school["urn"],
+                    "name": school["name"],
+                    "town": school["town"],
+                    "postcode": school["postcode"],
+                    # What the box holds once the suggestion is chosen, and finds again:
+                    # the name, and the place to tell schools of the same name apart.
+                    "text": ", ".join(
+                        filter(
+                            None,
+                            [school["name"], school["town"] or school["local_authority__name"]],
+                        )
+                    ),
+                }
+                for school in schools
+            ]
+        }
+    )
 
 
 def _next(request, default):
@@ -88,7 +108,7 @@ def school(request):
             School.objects.open()
             .search(search.cleaned_data["q"])
             .select_related("local_authority", "phase")
-            .order_by("name")[:SEARCH_RESULTS]
+            .order_by("name", "town", "urn")[:SEARCH_RESULTS]
         )
     choice = SchoolChoiceForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and choice.is_valid():

@@ -127,13 +127,21 @@ class SchoolQuerySet(models.QuerySet):
         return self.exclude(status=School.Status.CLOSED)
 
     def search(self, term):
-        """Match a URN exactly, or a name or postcode in part."""
+        """Match a URN exactly, or a name or postcode in part, or a name in part followed
+        by its place after a comma ("Primrose Hill Primary School, Camden", as the search
+        box suggests it), the place being the school's town or local authority."""
         term = (term or "").strip()
         if not term:
             return self
         if is_urn(term):
             return self.filter(urn=int(term))
-        return self.filter(Q(name__icontains=term) | Q(postcode__istartswith=term))
+        matches = Q(name__icontains=term) | Q(postcode__istartswith=term)
+        name, comma, place = (part.strip() for part in term.rpartition(","))
+        if comma and name and place:
+            matches |= Q(name__icontains=name) & (
+                Q(town__iexact=place) | Q(local_authority__name__iexact=place)
+            )
+        return self.filter(matches)
 
 
 class School(TimestampedModel):

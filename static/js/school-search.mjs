@@ -7,8 +7,10 @@ function showSuggestions(schools) {
   list.replaceChildren(
     ...schools.map((school) => {
       const option = document.createElement("option");
-      option.value = String(school.urn);
-      option.label = [school.name, school.town, school.postcode].filter(Boolean).join(", ");
+      // Choosing a suggestion puts its value in the box: the school's name and place,
+      // which the search finds again. The label adds the postcode and URN.
+      option.value = school.text;
+      option.label = [school.postcode, `URN ${school.urn}`].filter(Boolean).join(", ");
       option.textContent = option.label;
       return option;
     }),

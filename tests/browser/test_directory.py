@@ -104,3 +104,16 @@ def test_it_reports_an_invalid_filter_accessibly(live_server, page, axe_violatio
     assert page.locator("#results-count").inner_text() == "3 system leaders found"
     violations = axe_violations()
     assert violations == [], describe(violations)
+
+
+def test_it_finds_leaders_by_what_a_visitor_types(live_server, page, axe_violations, leaders):
+    page.goto(live_server.url + "/leaders/")
+
+    page.get_by_label("Search").fill("  Maths   SLE ")
+    page.get_by_role("button", name="Apply filters").click()
+
+    assert page.locator("#results-count").inner_text() == "1 system leader found"
+    assert page.locator("#results").get_by_role("link").all_inner_texts() == ["Ada Lovelace"]
+    assert page.get_by_label("Search").input_value() == "maths sle"
+    violations = axe_violations()
+    assert violations == [], describe(violations)

@@ -53,6 +53,17 @@ def submit(page):
     press_enter_and_wait(page)
 
 
+def answer_contact_and_need(page):
+    """From the contact step to the check page, with the fewest answers."""
+    page.get_by_label("Full name").fill("Amira Khan")
+    page.get_by_label("Your role").fill("Headteacher")
+    page.get_by_label("Email address").fill("amira.khan@primrose.example.org")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Mathematics", exact=True).check()
+    page.get_by_label("What would you like to be different after the support?").fill("Fractions.")
+    page.get_by_role("button", name="Continue").click()
+
+
 def test_a_school_sends_a_request_with_the_keyboard_alone(
     live_server, page, school, axe_violations
 ):
@@ -158,14 +169,34 @@ def test_a_school_withdraws_through_its_tracking_link(live_server, page, axe_vio
 
 
 def test_the_search_box_suggests_schools_as_a_school_types(live_server, page, school):
+    SchoolFactory(name="Primrose Hill Primary School", town="Leeds", postcode="LS1 1AA")
     page.goto(live_server.url + "/request-support/school/")
+    box = page.get_by_label("School name, postcode or URN")
 
-    page.get_by_label("School name, postcode or URN").press_sequentially("Primrose", delay=20)
+    box.press_sequentially("Primrose", delay=20)
 
-    option = page.locator("#school-suggestions option")
-    expect(option).to_have_count(1)
-    assert option.get_attribute("value") == str(school.urn)
-    assert option.get_attribute("label").startswith("Primrose Hill Primary School")
+    options = page.locator("#school-suggestions option")
+    expect(options).to_have_count(2)
+    assert options.evaluate_all("options => options.map(option => option.value)") == [
+        "Primrose Hill Primary School, Leeds",
+        "Primrose Hill Primary School, London",
+    ]
+    ours = page.locator('#school-suggestions option[value$="London"]')
+    assert ours.get_attribute("label") == f"NW1 8JL, URN {school.urn}"
+
+    # Choosing a suggestion puts its value in the box, as the browser does.
+    box.fill(ours.get_attribute("value"))
+    expect(box).to_have_value("Primrose Hill Primary School, London")
+    page.get_by_role("button", name="Search").click()
+
+    expect(box).to_have_value("Primrose Hill Primary School, London")
+    expect(page.locator("#results-hint")).to_have_text("1 school found.")
+    page.get_by_label("Primrose Hill Primary School").check()
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your contact details")
+    answer_contact_and_need(page)
+    expect(page.locator("main")).to_contain_text(f"URN {school.urn}")
 
 
 def test_the_check_page_and_withdraw_page_with_errors_have_no_violations(
@@ -174,13 +205,7 @@ def test_the_check_page_and_withdraw_page_with_errors_have_no_violations(
     page.goto(live_server.url + "/request-support/school/?q=Primrose")
     page.get_by_label("Primrose Hill Primary School").check()
     page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Full name").fill("Amira Khan")
-    page.get_by_label("Your role").fill("Headteacher")
-    page.get_by_label("Email address").fill("amira.khan@primrose.example.org")
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Mathematics", exact=True).check()
-    page.get_by_label("What would you like to be different after the support?").fill("Fractions.")
-    page.get_by_role("button", name="Continue").click()
+    answer_contact_and_need(page)
 
     page.get_by_role("button", name="Send request").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("privacy notice")
@@ -193,3 +218,50 @@ def test_the_check_page_and_withdraw_page_with_errors_have_no_violations(
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     violations = axe_violations()
     assert violations == [], describe(violations)
+
+
+def test_the_need_step_opens_the_something_else_question_when_ticked(
+    live_server, page, axe_violations
+):
+    page.goto(live_server.url + "/request-support/need/")
+    question = page.get_by_label("Tell us about anything else that affects your school")
+    something_else = page.get_by_label("Something else")
+
+    expect(page.get_by_role("group", name="Behaviour and safety")).to_be_visible()
+    expect(question).to_be_hidden()
+    expect(something_else).to_have_attribute("aria-expanded", "false")
+    something_else.check()
+    expect(question).to_be_visible()
+    expect(something_else).to_have_attribute("aria-expanded", "true")
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+
+    page.get_by_label("Mathematics", exact=True).check()
+    page.get_by_label("Roughly how many days").fill("7.3")
+    page.get_by_role("button", name="Continue").click()
+
+    # Back with errors: what was typed and ticked is kept, and the question stays open.
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Tell us about the other circumstances you selected"
+    )
+    expect(question).to_be_visible()
+    expect(page.get_by_label("Roughly how many days")).to_have_value("7.3")
+    expect(page.get_by_label("Mathematics", exact=True)).to_be_checked()
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+    something_else.uncheck()
+    expect(question).to_be_hidden()
+
+
+def test_without_javascript_the_something_else_question_always_shows(live_server, browser):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/request-support/need/")
+
+        expect(page.get_by_label("Something else")).not_to_be_checked()
+        expect(
+            page.get_by_label("Tell us about anything else that affects your school")
+        ).to_be_visible()
+    finally:
+        context.close()

@@ -267,6 +267,99 @@ def test_it_searches_names_home_schools_and_bios(client, term, expected):
     assert names_listed(client.get(DIRECTORY, {"q": term})) == expected
 
 
+@pytest.fixture
+def searchable():
+    """Leaders as people look for them: by subject, designation, place and name."""
+    camden = LocalAuthorityFactory(name="Camden")
+    return {
+        "maths_sle": listed_leader(
+            full_name="Ada Lovelace", kind=Designation.Kind.SLE, areas=["mathematics"]
+        ),
+        "music_sle": listed_leader(
+            full_name="Bo Britten", kind=Designation.Kind.SLE, areas=["music"]
+        ),
+        "maths_lle": listed_leader(
+            full_name="Cy Noether",
+            kind=Designation.Kind.LLE,
+            areas=["mathematics"],
+            home_school=SchoolFactory(name="Primrose Hill Primary School", local_authority=camden),
+        ),
+        "nle": listed_leader(
+            full_name="Owen Price",
+            kind=Designation.Kind.NLE,
+            home_school=SchoolFactory(local_authority=camden),
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("maths", ["Ada Lovelace", "Cy Noether"]),
+        ("Mathematics", ["Ada Lovelace", "Cy Noether"]),
+        ("maths SLE", ["Ada Lovelace"]),
+        ("SLE", ["Ada Lovelace", "Bo Britten"]),
+        ("specialist leader", ["Ada Lovelace", "Bo Britten"]),
+        ("National Leader of Education", ["Owen Price"]),
+        ("camden", ["Cy Noether", "Owen Price"]),
+        ("Camden maths", ["Cy Noether"]),
+        ("primrose hill", ["Cy Noether"]),
+        ("music", ["Bo Britten"]),
+        ("owen price", ["Owen Price"]),
+        ("geography", []),
+    ],
+)
+def test_it_finds_what_people_type(client, searchable, term, expected):
+    found = names_listed(client.get(DIRECTORY, {"q": term}))
+
+    # Most relevant first on PostgreSQL; the order is not the point here.
+    assert sorted(found) == expected
+
+
+def test_it_finds_a_name_despite_a_typing_slip(client, searchable):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: names are matched by trigram similarity (pg_trgm)")
+
+    assert names_listed(client.get(DIRECTORY, {"q": "Owen Pryce"})) == ["Owen Price"]
+    assert names_listed(client.get(DIRECTORY, {"q": "Lovelase"})) == ["Ada Lovelace"]
+
+
+def test_it_puts_the_most_relevant_first(client, searchable):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: results are ranked by full-text relevance")
+    listed_leader(full_name="Di Maths", kind=Designation.Kind.LLE, bio="Music and art.")
+
+    # A name matching every word comes before a name matching one, and a match in
+    # the name before a match in the bio.
+    assert names_listed(client.get(DIRECTORY, {"q": "owen price"}))[0] == "Owen Price"
+    assert names_listed(client.get(DIRECTORY, {"q": "music"})) == ["Bo Britten", "Di Maths"]
+
+
+@pytest.mark.parametrize(
+    "term",
+    ["'", "&|!():*<->", "the of and", "é", "o'brien", "a" * 100, "x " * 50, "sle:* | !", "1 2 3"],
+)
+def test_it_answers_any_search_without_failing(client, searchable, term):
+    response = client.get(DIRECTORY, {"q": term})
+
+    assert response.status_code == 200
+    assert 'id="results-count"' in response.content.decode()
+
+
+def test_it_explains_a_search_it_cannot_read(client, searchable):
+    response = client.get(DIRECTORY, {"q": "maths\x00"})
+
+    assert response.status_code == 200
+    assert "Some filters were left out" in response.content.decode()
+
+
+def test_it_shows_the_search_as_it_was_read(client, searchable):
+    page = client.get(DIRECTORY, {"q": "  Maths   SLE "}).content.decode()
+
+    assert 'value="maths sle"' in page
+    assert names_listed(client.get(DIRECTORY, {"q": "  Maths   SLE "})) == ["Ada Lovelace"]
+
+
 def test_it_says_when_nothing_matches_and_how_to_widen_the_search(client):
     listed_leader(full_name="Ada Maths", areas=["mathematics"])
 
@@ -330,14 +423,28 @@ def test_it_keeps_the_valid_filters_when_another_is_invalid(client):
     assert "We do not recognise that area of expertise" in response.content.decode()
 
 
-@pytest.mark.parametrize("page_number", ["abc", "0", "-1", "99", ""])
-def test_it_copes_with_an_invalid_page_number(client, page_number):
+@pytest.mark.parametrize(
+    ("page_number", "note"),
+    [
+        ("abc", "That page number was not recognised, so this is the first page of results."),
+        ("0", "That page number was not recognised, so this is the first page of results."),
+        ("-1", "That page number was not recognised, so this is the first page of results."),
+        ("1" * 5000, "That page number was not recognised, so this is the first page of results."),
+        ("1" * 30, "There are not that many pages of results, so this is the last one."),
+        ("99", "There are not that many pages of results, so this is the last one."),
+        ("", None),
+        ("01", None),
+    ],
+)
+def test_it_copes_with_an_invalid_page_number(client, page_number, note):
     listed_leader(full_name="Ada Listed")
 
     response = client.get(DIRECTORY, {"page": page_number})
 
     assert response.status_code == 200
     assert names_listed(response) == ["Ada Listed"]
+    notes = re.findall(r'id="page-note">([^<]+)<', response.content.decode())
+    assert notes == ([note] if note else [])
 
 
 # Pagination
@@ -518,7 +625,12 @@ def queries_for(client, url, query=None):
 
 @pytest.mark.parametrize(
     "query",
-    [{}, {"kind": "SLE", "phase": "primary", "q": "leader"}, {"area": "no-such-area"}],
+    [
+        {},
+        {"kind": "SLE", "phase": "primary", "q": "leader"},
+        {"area": "no-such-area"},
+        {"q": "national leader 00"},
+    ],
 )
 def test_it_uses_the_same_number_of_queries_whatever_the_number_of_leaders(client, query):
     small = populate(3)
@@ -547,8 +659,9 @@ def test_it_serves_a_page_seen_before_from_the_cache(client):
         client.get(DIRECTORY, {"kind": "SLE"})
 
     assert len(again) == 0
-    # Where leaders work is remembered across pages too.
-    assert len(other_page) == cold - 2
+    # Where leaders work, and the areas and phases to choose from, are remembered
+    # across pages too.
+    assert len(other_page) == cold - 4
 
 
 def rewrite_bio(leader):
@@ -629,13 +742,66 @@ def queries_to_open(client, query):
     return len(queries)
 
 
-def test_unknown_parameters_share_the_page_and_searches_are_not_kept(client):
+def test_unknown_parameters_share_the_page(client):
     listed_leader(full_name="Amira Khan")
     queries_to_open(client, {"utm_source": "mail-1"})
 
     assert queries_to_open(client, {"utm_source": "mail-2"}) == 0
+
+
+def test_searches_are_kept_too(client):
+    listed_leader(full_name="Amira Khan")
+
     assert queries_to_open(client, {"q": "amira"}) > 0
-    assert queries_to_open(client, {"q": "amira"}) > 0
+    assert queries_to_open(client, {"q": "amira"}) == 0
+    assert names_listed(client.get(DIRECTORY, {"q": "amira"})) == ["Amira Khan"]
+
+
+@pytest.mark.parametrize(
+    ("first", "same"),
+    [
+        ("?page=1", "?page=01"),
+        ("?page=1", "?page=+1"),
+        ("?page=1", "?page="),
+        ("", "?page=1"),
+        ("?page=2&kind=SLE", "?kind=SLE&page=02"),
+        ("?q=Amira+Khan", "?q=++amira%20%20KHAN+"),
+        ("?q=amira&page=1", "?page=1&q=AMIRA&utm_source=mail"),
+        ("?kind=XYZ", "?kind=ABC"),
+        ("?page=abc", "?page=-1"),
+    ],
+)
+def test_equivalent_addresses_share_one_cached_page(client, first, same):
+    listed_leader(full_name="Amira Khan")
+    queries_to_open(client, {})  # the filters' choices, remembered across pages
+    first_page = client.get(f"{DIRECTORY}{first}").content
+
+    with CaptureQueriesContext(connection) as queries:
+        same_page = client.get(f"{DIRECTORY}{same}").content
+
+    assert len(queries) == 0
+    assert same_page == first_page
+
+
+@pytest.mark.parametrize(
+    ("first", "other"),
+    [
+        ("?q=amira", "?q=khan"),
+        ("?q=amira", "?q=amira&page=2"),
+        ("?q=amira", "?q=amira&kind=SLE"),
+        ("?kind=SLE", "?kind=XYZ"),
+        ("", "?page=abc"),
+        ("?q=" + "a" * 101, "?q=" + "b" * 101),  # both refused, but each box shows its own
+    ],
+)
+def test_different_pages_are_kept_apart(client, first, other):
+    listed_leader(full_name="Amira Khan")
+    client.get(f"{DIRECTORY}{first}")
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"{DIRECTORY}{other}")
+
+    assert len(queries) > 0
 
 
 def test_an_import_of_the_register_refreshes_the_directory(client):

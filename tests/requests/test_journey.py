@@ -361,9 +361,49 @@ def test_it_suggests_open_schools_as_a_school_types(client, school):
                 "name": "Primrose Hill Primary School",
                 "town": "London",
                 "postcode": "NW1 8JL",
+                "text": "Primrose Hill Primary School, London",
             }
         ]
     }
+
+
+def test_a_suggestion_says_where_a_school_without_a_town_is(client, school):
+    school.town = ""
+    school.save()
+
+    [suggestion] = client.get("/request-support/school/suggestions/", {"q": "primrose"}).json()[
+        "schools"
+    ]
+
+    assert suggestion["text"] == "Primrose Hill Primary School, Camden"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Primrose Hill Primary School, London",
+        "primrose hill primary school , london",
+        "Primrose Hill Primary School, Camden",
+        "Primrose Hill, London",
+    ],
+)
+def test_the_search_finds_a_school_by_its_suggestion(client, school, camden, text):
+    SchoolFactory(name="Primrose Hill Primary School", town="Leeds", urn=100999)
+    SchoolFactory(name="Primrose Hill Primary School", town="", urn=100998)
+
+    response = client.get("/request-support/school/", {"q": text})
+
+    assert re.findall(r'name="urn" type="radio" value="(\d+)"', response.content.decode()) == [
+        "100123"
+    ]
+
+
+def test_the_search_by_name_alone_still_finds_every_school_of_that_name(client, school):
+    SchoolFactory(name="Primrose Hill Primary School", town="Leeds", urn=100999)
+
+    response = client.get("/request-support/school/", {"q": "Primrose Hill Primary School"})
+
+    assert len(re.findall(r'name="urn" type="radio"', response.content.decode())) == 2
 
 
 def test_it_suggests_nothing_for_a_single_letter(client, school):

@@ -80,3 +80,13 @@ def submission_key():
     return format_html(
         '<input type="hidden" name="{}" value="{}">', submissions.FIELD_NAME, submissions.new_key()
     )
+
+
+@register.filter
+def as_strings(value):
+    """A field's chosen values as strings, whatever form they came in: one value or a list of
+    numbers or strings (as posted), or nothing."""
+    if value is None:
+        return set()
+    values = value if isinstance(value, list | tuple | set) else [value]
+    return {str(each) for each in values}
