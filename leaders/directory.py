@@ -9,33 +9,29 @@ import hashlib
 import re
 import time
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
-    SearchVector,
     TrigramWordSimilarity,
 )
 from django.core.cache import cache, caches
 from django.db import connections, transaction
 from django.db.models import (
     Case,
-    CharField,
     Exists,
     F,
-    Func,
     IntegerField,
     OuterRef,
     Prefetch,
     Q,
-    TextField,
     Value,
     When,
 )
 
-from alliance_portal.schools.models import Phase
+from alliance_portal.schools.models import LocalAuthority, Phase, School
 
 from .models import AreaOfExpertise, Designation, Leader
+from .search import SEARCH_CONFIG, refresh_search_documents
 
 # Most words a visitor's search is split into; the rest are ignored.
 MAX_SEARCH_TERMS = 10
@@ -64,7 +60,6 @@ SEARCH_SHORT_FORMS = {
 # How alike a search must be to a leader's name (pg_trgm word similarity, 0 to 1)
 # to find them despite a typing slip: "Owen Pryce" finds "Owen Price".
 NAME_SIMILARITY = 0.5
-SEARCH_CONFIG = "english"
 
 KIND_ORDER = [Designation.Kind.NLE, Designation.Kind.LLE, Designation.Kind.SLE]
 KIND_ORDER += [kind for kind in Designation.Kind if kind not in KIND_ORDER]
@@ -154,59 +149,14 @@ def _alternatives(word):
     return [word] if long_form in (None, word) else [word, long_form]
 
 
-def _designation_words():
-    """Each designation's code and name, as text to search ("SLE Specialist Leader of ...")."""
-    return Case(
-        *(When(kind=kind, then=Value(f"{kind.value} {kind.label}")) for kind in Designation.Kind),
-        default=F("kind"),
-        output_field=CharField(),
-    )
-
-
-def _joined(queryset):
-    """One text of the values a subquery lists, for a leader (PostgreSQL)."""
-    return Func(
-        ArraySubquery(queryset.order_by()),
-        Value(" "),
-        function="array_to_string",
-        output_field=TextField(),
-    )
-
-
 def _prefix(word):
     """A tsquery term for a word: the start of a word, once it is long enough to mean much."""
     return f"{word}:*" if len(word) >= 3 else word
 
 
 def _full_text_search(leaders, text, words):
-    """PostgreSQL: full-text search over what a directory entry shows, most relevant
-    first, and names found despite a typing slip (trigram similarity)."""
-    document = (
-        SearchVector("full_name", weight="A", config=SEARCH_CONFIG)
-        + SearchVector(
-            _joined(
-                Designation.objects.filter(leader=OuterRef("pk"), status=Designation.Status.ACTIVE)
-                .annotate(words=_designation_words())
-                .values("words")
-            ),
-            weight="A",
-            config=SEARCH_CONFIG,
-        )
-        + SearchVector(
-            _joined(AreaOfExpertise.objects.filter(leaders=OuterRef("pk")).values("name")),
-            _joined(Phase.objects.filter(leaders=OuterRef("pk")).values("name")),
-            weight="B",
-            config=SEARCH_CONFIG,
-        )
-        + SearchVector(
-            "home_school__name",
-            "home_school__local_authority__name",
-            "home_school__region",
-            weight="C",
-            config=SEARCH_CONFIG,
-        )
-        + SearchVector("bio", weight="D", config=SEARCH_CONFIG)
-    )
+    """PostgreSQL: full-text search over each leader's stored document (leaders.search),
+    most relevant first, and names found despite a typing slip (trigram similarity)."""
     # Every word must match, each as the start of a word ("math" finds "mathematics");
     # a short form may match its long form instead. The words are letters and digits
     # only, so they are safe to write as a raw tsquery.
@@ -219,10 +169,7 @@ def _full_text_search(leaders, text, words):
         clauses.append("(" + " | ".join(options) + ")")
     query = SearchQuery(" & ".join(clauses), search_type="raw", config=SEARCH_CONFIG)
     return (
-        leaders.annotate(
-            search_document=document,
-            name_similarity=TrigramWordSimilarity(Value(text), "full_name"),
-        )
+        leaders.annotate(name_similarity=TrigramWordSimilarity(Value(text), "full_name"))
         .filter(Q(search_document=query) | Q(name_similarity__gte=NAME_SIMILARITY))
         .annotate(relevance=SearchRank(F("search_document"), query) + F("name_similarity"))
         .order_by(F("relevance").desc(), "full_name", "pk")
@@ -335,11 +282,35 @@ def page_cache_key(page_key):
     return f"leaders:directory:page:{version}:{hashlib.sha256(page_key.encode()).hexdigest()}"
 
 
-def directory_changed(**kwargs):
-    """Signal receiver: something the directory shows changed, so forget cached pages."""
+def directory_changed(sender=None, instance=None, **kwargs):
+    """Signal receiver: something the directory shows changed, so forget cached pages
+    and write the search documents of the leaders it touches again."""
     forget_cached_pages()
     # Once more after the commit, in case a visitor cached the old rows meanwhile.
     transaction.on_commit(forget_cached_pages)
+    if kwargs.get("action", "post_").startswith("post_"):
+        refresh_search_documents(_leaders_touched(instance, kwargs))
+
+
+def _leaders_touched(instance, kwargs):
+    """The leaders whose search document `instance` is part of; None means all of them."""
+    if isinstance(instance, Leader):
+        return [instance.pk]
+    if "pk_set" in kwargs:  # a leader's areas or phases, changed from the other side
+        return kwargs["pk_set"]  # None after clearing: then all
+    if isinstance(instance, Designation):
+        return [instance.leader_id]
+    if isinstance(instance, School):
+        return Leader.objects.filter(home_school=instance).values_list("pk", flat=True)
+    if isinstance(instance, LocalAuthority):
+        return Leader.objects.filter(home_school__local_authority=instance).values_list(
+            "pk", flat=True
+        )
+    if isinstance(instance, AreaOfExpertise):
+        return Leader.objects.filter(areas_of_expertise=instance).values_list("pk", flat=True)
+    if isinstance(instance, Phase):
+        return Leader.objects.filter(phases=instance).values_list("pk", flat=True)
+    return None
 
 
 def forget_cached_pages():

@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -106,6 +107,8 @@ class Leader(TimestampedModel):
         help_text="The leader agreed to a public profile with their name, school and bio.",
     )
     bio = models.TextField(blank=True, max_length=2000)
+    # What a directory search matches, kept by leaders.search (PostgreSQL only; indexed).
+    search_document = SearchVectorField(null=True, editable=False)
     anonymised_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -126,7 +129,7 @@ class Leader(TimestampedModel):
 
     objects = LeaderQuerySet.as_manager()
     # Even the calendar secret's hash stays out of the audit history.
-    history = HistoricalRecords(excluded_fields=["calendar_token_hash"])
+    history = HistoricalRecords(excluded_fields=["calendar_token_hash", "search_document"])
 
     class Meta:
         ordering = ["full_name"]

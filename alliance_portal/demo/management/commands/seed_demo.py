@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from alliance_portal.demo import national, world
+from leaders.search import refresh_search_documents
 
 
 class Command(BaseCommand):
@@ -50,6 +51,9 @@ class Command(BaseCommand):
             self._national(options)
         else:
             self._demo(options)
+        # The builders write in bulk, which no signal sees: the directory's search
+        # documents are written once at the end.
+        refresh_search_documents()
 
     def _demo(self, options):
         if not (settings.DEBUG or options["allow_demo_logins"]):
