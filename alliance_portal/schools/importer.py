@@ -14,6 +14,12 @@ but for 8 bytes a row, to find a URN on two rows. Re-importing an unchanged
 file issues no INSERT or UPDATE at all, so `imported_at` and `updated_at` keep
 meaning "when this school last changed".
 
+Two writers do the comparing and writing, with the same results: on PostgreSQL,
+for a file of COPY_MIN_ROWS lines or more, `_CopyWriter` COPYs each batch into
+a staging table and upserts it in SQL; everywhere else `_Writer` compares in
+Python and writes through the ORM (the portable path). Reading, parsing and
+every per-line error are the same for both.
+
 A school that closes or moves local authority is flagged for the alliances with
 open requests or leaders there (`services.school_changes_record`).
 """
@@ -612,8 +618,12 @@ class _CopyWriter(_Writer):
        An unchanged batch sends no INSERT at all, so an unchanged file writes
        nothing and leaves updated_at alone, as on the portable path.
 
-    The staging table lives in the import's transaction (ON COMMIT DROP), so a
-    failure rolls it back with everything else.
+    These run in a worker thread, on the import's own connection, while the
+    main thread reads and parses the next batch; the main thread waits for them
+    before it touches the connection again, and counts the batch then. The
+    staging table lives in the import's transaction (ON COMMIT DROP), so a
+    failure rolls it back with everything else. At most two batches are in
+    memory: the one being written and the one being read.
     """
 
     codes = _SetCodes
@@ -693,43 +703,49 @@ class _CopyWriter(_Writer):
         # are never NULL; "\r\n" ends each line, so a "\r" in a cell is quoted.
         csv.writer(buffer, lineterminator="\r\n").writerows(map(self.in_order, rows.values()))
         buffer.seek(0)
+        self.pending = self.worker.submit(self._write, buffer, len(rows))
+
+    def _write(self, buffer: io.StringIO, size: int) -> tuple[int, int, int, list]:
+        """In the worker thread, while the next batch is read: stage, count and upsert.
+
+        Returns the batch's size, its new and changed rows, and (pk, old values,
+        new values) of the changed schools whose status or local authority
+        `_register_change` looks at.
+        """
         staging = connection.ops.quote_name(self.staging)
-        with connection.cursor() as cursor:
+        with self.db.cursor() as cursor:
             cursor.execute(f"TRUNCATE {staging}")
             cursor.copy_expert(self.copy_sql, buffer)
             cursor.execute(self.count_sql)
             new, changed = cursor.fetchone()
-            register_changes = []
+            flagged = []
             if changed and self.changed_sql:
                 cursor.execute(self.changed_sql)
-                width = len(self.flagged)
-                for pk, *pair in cursor.fetchall():
-                    before = dict(zip(self.flagged, pair[:width], strict=True))
-                    after = dict(zip(self.flagged, pair[width:], strict=True))
-                    register_change = _register_change(pk, before, after)
-                    if register_change is not None:
-                        register_changes.append(register_change)
-        self.result.created += new
-        self.result.updated += changed
-        self.result.unchanged += len(rows) - new - changed
-        self.result.schools_flagged += school_changes_record(changes=register_changes)
-        if new or changed:
-            now = timezone.now()
-            self.pending = self.worker.submit(
-                self._upsert, [*self.defaults, self.now, now, now], new + changed
-            )
-
-    def _upsert(self, params: list, count: int) -> None:
-        """In the worker thread, while the next batch is read: the batch's one INSERT."""
-        with self.db.cursor() as cursor:
-            cursor.execute(self.upsert_sql, params)
-        self.progress.update(count)
+                flagged = cursor.fetchall()
+            if new or changed:
+                now = timezone.now()
+                cursor.execute(self.upsert_sql, [*self.defaults, self.now, now, now])
+        return size, new, changed, flagged
 
     def _wait(self) -> None:
-        """Until the last batch's INSERT is done; its error, if it failed, is raised here."""
+        """Until the last batch is written, then count it; its error, if it failed, is raised."""
         pending, self.pending = self.pending, None
-        if pending is not None:
-            pending.result()
+        if pending is None:
+            return
+        size, new, changed, flagged = pending.result()
+        self.result.created += new
+        self.result.updated += changed
+        self.result.unchanged += size - new - changed
+        self.progress.update(new + changed)
+        width = len(self.flagged)
+        register_changes = []
+        for pk, *pair in flagged:
+            before = dict(zip(self.flagged, pair[:width], strict=True))
+            after = dict(zip(self.flagged, pair[width:], strict=True))
+            register_change = _register_change(pk, before, after)
+            if register_change is not None:
+                register_changes.append(register_change)
+        self.result.schools_flagged += school_changes_record(changes=register_changes)
 
     def finish(self):
         self._wait()
@@ -737,10 +753,10 @@ class _CopyWriter(_Writer):
             cursor.execute(f"DROP TABLE {connection.ops.quote_name(self.staging)}")
 
     def __enter__(self):
-        # The INSERT of one batch runs in a thread of its own, on this same connection
-        # and so in the same transaction, while the next batch is read and parsed:
-        # PostgreSQL writes while Python reads. Nothing else uses the connection until
-        # it is done (`_wait`).
+        # Each batch is written (`_write`) in a thread of its own, on this same
+        # connection and so in the same transaction, while the next batch is read
+        # and parsed: PostgreSQL writes while Python reads. Nothing else uses the
+        # connection until it is done (`_wait`).
         self.db = connections[DEFAULT_DB_ALIAS]
         self.db.inc_thread_sharing()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-schools")

@@ -300,22 +300,22 @@ def test_a_urn_repeated_at_the_end_leaves_the_tables_as_they_were(tmp_path, path
 @NEEDS_POSTGRES
 def test_a_database_failure_in_a_later_batch_leaves_the_tables_as_they_were(tmp_path, monkeypatch):
     use_path(monkeypatch, "copy")
-    real_upsert = importer._CopyWriter._upsert
-    upserts = []
+    real_write = importer._CopyWriter._write
+    writes = []
 
-    def fail_on_the_third(writer, params, count):
-        upserts.append(count)
-        if len(upserts) == 3:
+    def fail_on_the_third(writer, buffer, size):
+        writes.append(size)
+        if len(writes) == 3:
             with writer.db.cursor() as cursor:
                 cursor.execute("SELECT 1 / 0")  # a real error, in the worker thread
-        real_upsert(writer, params, count)
+        return real_write(writer, buffer, size)
 
-    monkeypatch.setattr(importer._CopyWriter, "_upsert", fail_on_the_third)
+    monkeypatch.setattr(importer._CopyWriter, "_write", fail_on_the_third)
     rows = [register_row(100001 + n, {gias.LA_CODE: "202"}) for n in range(12)]
 
     refused(write(tmp_path, rows), "The database failed during the import, so nothing was changed")
 
-    assert upserts == [3, 3, 3]
+    assert writes == [3, 3, 3]
     assert LocalAuthority.objects.get().name == "Camden (old name)"
     assert School.objects.count() == 1
 
