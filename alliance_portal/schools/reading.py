@@ -39,7 +39,6 @@ _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 # Decoding with errors="surrogateescape" turns each byte that is not UTF-8 into one
 # of these surrogates; any other character past ASCII came from valid UTF-8.
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
-_UTF8_MULTIBYTE = re.compile("[\x80-\ud7ff\ue000-\U0010ffff]")
 
 
 class RegisterFileError(Exception):
@@ -106,8 +105,8 @@ def scan(path: Path) -> Scan:
                 if max(lengths) > MAX_LINE_LENGTH:
                     longest = next(i for i, n in enumerate(lengths) if n > MAX_LINE_LENGTH)
                     raise RegisterFileError(line_too_long(line + longest))
-                if first_utf8_line is None and (found := _UTF8_MULTIBYTE.search(chunk)):
-                    first_utf8_line = line + chunk.count("\n", 0, found.start())
+                if first_utf8_line is None and (found := _first_utf8_multibyte(chunk)) >= 0:
+                    first_utf8_line = line + chunk.count("\n", 0, found)
                 at, at_line = 0, line
                 for bad in _NOT_UTF8.finditer(chunk):
                     at_line += chunk.count("\n", at, bad.start())
@@ -141,6 +140,20 @@ def scan(path: Path) -> Scan:
             "that neither encoding uses."
         )
     return Scan("cp1252", lines)
+
+
+def _first_utf8_multibyte(chunk: str) -> int:
+    r"""Where the chunk's first character from valid multi-byte UTF-8 is, or -1.
+
+    A search for "[\x80-\ud7ff\ue000-\U0010ffff]" at the speed of the codec: the
+    only characters that ASCII with surrogateescape cannot encode are those past
+    ASCII that are not escaped bytes, and decoding makes no other surrogate.
+    """
+    try:
+        chunk.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError as error:
+        return error.start
+    return -1
 
 
 def _chunks(raw, decoder) -> Iterator[str]:
