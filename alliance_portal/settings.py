@@ -85,6 +85,8 @@ MIDDLEWARE = [
     # Before anything reads a form: a post in another charset than UTF-8 is a 400.
     "alliance_portal.middleware.FormCharsetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Visitors' public pages from the shared cache, before sessions and the rest.
+    "alliance_portal.pages.public_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

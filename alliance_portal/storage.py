@@ -45,7 +45,7 @@ class GovukFrontendFinder(BaseFinder):
                 Warning(
                     f"GOV.UK Frontend is not installed at {settings.GOVUK_FRONTEND_DIST}.",
                     hint="Run `make install` (npm ci) to install it.",
-                    id="portal.W010",
+                    id="portal.W020",
                 )
             ]
         return []

@@ -7,6 +7,7 @@ class LeadersConfig(AppConfig):
     verbose_name = "System leaders"
 
     def ready(self):
+        from alliance_portal.pages.models import RolePage
         from alliance_portal.schools.models import LocalAuthority, Phase, School
         from alliance_portal.schools.signals import register_imported
 
@@ -14,7 +15,9 @@ class LeadersConfig(AppConfig):
         from .models import AreaOfExpertise, Designation, Leader
 
         # Everything the public directory shows; dispatch_uid keeps one connection each.
-        for model in (Leader, Designation, AreaOfExpertise, School, Phase, LocalAuthority):
+        # The role pages (and the home page, which lists them) are cached with it.
+        models = (Leader, Designation, AreaOfExpertise, School, Phase, LocalAuthority, RolePage)
+        for model in models:
             for signal in (post_save, post_delete):
                 signal.connect(
                     directory_changed, sender=model, dispatch_uid=f"directory-{model.__name__}"

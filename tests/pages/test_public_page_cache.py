@@ -1,0 +1,92 @@
+"""Visitors' public pages come whole from the shared page cache: a second look sends no
+query, every spelling of one directory page shares one entry, a change shows at once,
+and nobody signed in is ever given someone else's page."""
+
+import pytest
+from django.db import connection
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from alliance_portal.pages.models import RolePage
+from alliance_portal.pages.public_cache import PublicPageCacheMiddleware
+from tests.factories import DesignationFactory, LeaderFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def looked_at(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured), response.content.decode()
+
+
+@pytest.fixture
+def leader():
+    leader = LeaderFactory(full_name="Owen Price", public_profile_consent=True)
+    DesignationFactory(leader=leader)
+    return leader
+
+
+@pytest.mark.parametrize("url", ["/", "/roles/sle/", "/leaders/", "detail"])
+def test_a_second_look_sends_no_query(client, leader, url):
+    url = f"/leaders/{leader.pk}/" if url == "detail" else url
+
+    first, page = looked_at(client, url)
+    again, same_page = looked_at(Client(), url)
+
+    assert first > 0
+    assert again == 0
+    assert same_page == page
+
+
+def test_every_spelling_of_a_directory_page_shares_one_entry(client, leader):
+    looked_at(client, "/leaders/")
+
+    for spelling in ["/leaders/?page=1", "/leaders/?page=01", "/leaders/?page=+1", "/leaders/?q="]:
+        assert looked_at(Client(), spelling)[0] == 0, spelling
+
+
+def test_a_change_shows_at_once(client, leader):
+    assert "Owen Price" in looked_at(client, "/leaders/")[1]
+    RolePage.objects.filter(kind="SLE").update(summary="Before")
+    looked_at(client, "/roles/sle/")
+
+    leader.full_name = "Owen Pryce-Jones"
+    leader.save()
+    role = RolePage.objects.get(kind="SLE")
+    role.summary = "Specialist leaders help other schools' middle leaders."
+    role.save()
+
+    assert "Owen Pryce-Jones" in looked_at(Client(), "/leaders/")[1]
+    assert "help other schools" in looked_at(Client(), "/roles/sle/")[1]
+
+
+def test_someone_signed_in_gets_a_page_of_their_own(client, leader):
+    looked_at(client, "/roles/sle/")
+    signed_in = Client()
+    signed_in.force_login(UserFactory())
+
+    queries, _ = looked_at(signed_in, "/roles/sle/")
+
+    assert queries > 0  # worked out for them, not taken from the cache
+
+
+@pytest.mark.parametrize(
+    "made",
+    ["sets a cookie", "hands out a CSRF token", "is private", "is not found"],
+)
+def test_only_a_page_that_is_the_same_for_everyone_is_kept(rf, made):
+    request = rf.get("/roles/sle/")
+    response = HttpResponse("page", status=404 if made == "is not found" else 200)
+    if made == "sets a cookie":
+        response.set_cookie("seen", "1")
+    if made == "hands out a CSRF token":
+        get_token(request)
+    if made == "is private":
+        response["Cache-Control"] = "private, no-store"
+
+    assert not PublicPageCacheMiddleware.same_for_everyone(request, response)
+    assert PublicPageCacheMiddleware.same_for_everyone(rf.get("/"), HttpResponse("page"))
