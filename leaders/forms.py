@@ -175,6 +175,18 @@ class DirectoryFilterForm(forms.Form):
         except forms.ValidationError:
             return None
 
+    @staticmethod
+    def unfiltered_page_key(data):
+        """`page_key` for a query that filters nothing (only a page number, or blanks),
+        worked out without building the form; None when something is filtered."""
+        if any(value.strip() for name, value in data.items() if name != "page"):
+            return None
+        try:
+            number = PAGE_NUMBER.clean(data.get("page", "").strip()) or 1
+        except forms.ValidationError:
+            number = "not-a-number"
+        return urlencode([("search-shown", ""), ("page", number)])
+
     def page_key(self):
         """What tells one directory page from another: the filters in force, the
         filters refused (each refusal reads the same whatever was sent) and the page."""

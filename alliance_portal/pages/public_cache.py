@@ -27,7 +27,8 @@ def page_key(request, match):
     if match.view_name == "leaders:directory":
         from leaders.forms import DirectoryFilterForm
 
-        return f"directory:{DirectoryFilterForm(request.GET).page_key()}"
+        key = DirectoryFilterForm.unfiltered_page_key(request.GET)
+        return f"directory:{key or DirectoryFilterForm(request.GET).page_key()}"
     # The other pages read nothing from the query string.
     return f"{match.view_name}:{request.path_info}"
 

@@ -90,3 +90,17 @@ def test_only_a_page_that_is_the_same_for_everyone_is_kept(rf, made):
 
     assert not PublicPageCacheMiddleware.same_for_everyone(request, response)
     assert PublicPageCacheMiddleware.same_for_everyone(rf.get("/"), HttpResponse("page"))
+
+
+@pytest.mark.parametrize(
+    "query", ["", "page=1", "page=01", "page=+1", "q=&kind=", "page=abc", "page=7"]
+)
+def test_the_short_way_to_an_unfiltered_key_agrees_with_the_form(query):
+    from django.http import QueryDict
+
+    from leaders.forms import DirectoryFilterForm
+
+    data = QueryDict(query)
+
+    assert DirectoryFilterForm.unfiltered_page_key(data) == DirectoryFilterForm(data).page_key()
+    assert DirectoryFilterForm.unfiltered_page_key(QueryDict("kind=SLE")) is None
