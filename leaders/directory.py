@@ -27,6 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.signals import post_delete
 
 from alliance_portal.schools.models import LocalAuthority, Phase, School
 
@@ -292,6 +293,13 @@ def directory_changed(sender=None, instance=None, **kwargs):
         refresh_search_documents(_leaders_touched(instance, kwargs))
 
 
+def pages_changed(**kwargs):
+    """Signal receiver for what is cached with the directory's pages but is in no
+    leader's search document (the role pages)."""
+    forget_cached_pages()
+    transaction.on_commit(forget_cached_pages)
+
+
 def _leaders_touched(instance, kwargs):
     """The leaders whose search document `instance` is part of; None means all of them."""
     if isinstance(instance, Leader):
@@ -306,6 +314,9 @@ def _leaders_touched(instance, kwargs):
         return Leader.objects.filter(home_school__local_authority=instance).values_list(
             "pk", flat=True
         )
+    if isinstance(instance, (AreaOfExpertise, Phase)) and kwargs.get("signal") is post_delete:
+        # Its leaders' links to it are gone already: which leaders had it is unknown.
+        return None
     if isinstance(instance, AreaOfExpertise):
         return Leader.objects.filter(areas_of_expertise=instance).values_list("pk", flat=True)
     if isinstance(instance, Phase):

@@ -96,7 +96,7 @@ def accessibility(request):
             "reviewed": ACCESSIBILITY_LAST_REVIEWED,
             "staff_idle_minutes": staff_idle // 60,
             "staff_max_hours": staff_max // 3600,
-            "warning_minutes": max(1, settings.SESSION_WARNING_SECONDS // 60),
+            "warning_minutes": max(1, round(settings.SESSION_WARNING_SECONDS / 60)),
         },
     )
 

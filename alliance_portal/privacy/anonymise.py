@@ -28,6 +28,7 @@ from django_tasks_db.models import DBTaskResult
 from alliance_portal.accounts.models import User
 from alliance_portal.notifications.models import OutboundEmail
 from alliance_portal.pages.models import Submission
+from alliance_portal.reports.snapshots import figures_changed
 from deployments.models import (
     Deployment,
     ImpactReport,
@@ -156,6 +157,7 @@ def anonymise_request(support_request, *, now):
     )
     _replace_in_admin_log(name, REMOVED)
     _replace_in_admin_log(email, removed_email("contact", pk))
+    figures_changed()  # update() sends no signals
     return _delete_emails(
         Q(to__iexact=email) | Q(subject__contains=reference) | Q(body_text__contains=reference)
     )
@@ -189,8 +191,9 @@ def anonymise_leader(leader, *, now):
         LeaderApplication.objects.filter(email__iexact=email), now=now
     )
     emails = _delete_emails(Q(to__iexact=email) | Q(body_text__icontains=email))
-    # update() sends no signals: tell the directory, as a save would.
-    directory_changed()
+    # update() sends no signals: tell the directory and the dashboard, as a save would.
+    directory_changed(sender=Leader, instance=Leader(pk=pk))
+    figures_changed()
     return logins, applications, emails
 
 

@@ -16,17 +16,25 @@ picked), shared by every web worker through the shared cache:
 """
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from alliance_portal.accounts import scoping
 
+logger = logging.getLogger(__name__)
+
 VERSION_KEY = "dashboard:version"
+# Raise SNAPSHOT_FORMAT when DashboardFigures changes shape, so a deploy never reads
+# snapshots pickled by the code before it.
+SNAPSHOT_FORMAT = 1
+KEY_PREFIX = f"dashboard:{SNAPSHOT_FORMAT}:"
 
 
 @dataclass(frozen=True)
@@ -47,9 +55,9 @@ def scope_key(user, alliance_id=None):
     """Who sees the same figures: every coordinator of one alliance, or superusers
     looking at one alliance or at all of them. None for anyone else."""
     if scoping.sees_everything(user):
-        return f"dashboard:superuser:{alliance_id or 'all'}"
+        return f"{KEY_PREFIX}superuser:{alliance_id or 'all'}"
     own = scoping.alliance_id_of(user)
-    return f"dashboard:alliance:{own}" if own is not None else None
+    return f"{KEY_PREFIX}alliance:{own}" if own is not None else None
 
 
 def current_version():
@@ -89,19 +97,30 @@ def refresh(user, alliance_id):
     key = scope_key(user, alliance_id)
     if key is None:
         return
+    # The version is read before the figures: a change made meanwhile leaves the
+    # snapshot out of date, never marked current with old figures.
+    version = current_version()
     try:
-        keep(key, dashboard_figures(user, alliance_id=alliance_id), current_version())
+        keep(key, dashboard_figures(user, alliance_id=alliance_id), version)
     finally:
         cache.delete(f"{key}:refreshing")
 
 
 def figures_changed(**kwargs):
-    """Every snapshot is out of date from now."""
+    """Every snapshot is out of date from now, and again once the change is committed
+    (a snapshot worked out meanwhile read the rows as they were before it)."""
+    move_version_on()
+    transaction.on_commit(move_version_on)
+
+
+def move_version_on():
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # no version yet (a new cache, or it was evicted)
         cache.add(VERSION_KEY, 1, None)
         cache.incr(VERSION_KEY)
+    except Exception:  # the cache is down: the change still saves; snapshots age out
+        logger.warning("The dashboard's snapshots could not be marked out of date.")
 
 
 def connect_signals():

@@ -67,13 +67,25 @@
     }).observe(document.body, { childList: true, subtree: true });
     // The search field of an open drop-down belongs to the box that opened it.
     if (window.django && window.django.jQuery) {
-      window.django.jQuery(document).on("select2:open", function (event) {
+      var $ = window.django.jQuery;
+      $(document).on("select2:open", function (event) {
         var text = fieldName(event.target);
         document.querySelectorAll(".select2-container--open .select2-search__field").forEach(
           function (field) {
             field.setAttribute("aria-label", text);
           }
         );
+        // select2 ties the box to its open list with aria-owns only; ARIA 1.2 asks
+        // for aria-controls while the list is open.
+        $(event.target)
+          .next(".select2")
+          .find("[role=combobox][aria-owns]")
+          .each(function (_, box) {
+            box.setAttribute("aria-controls", box.getAttribute("aria-owns"));
+          });
+      });
+      $(document).on("select2:close", function (event) {
+        $(event.target).next(".select2").find("[role=combobox]").removeAttr("aria-controls");
       });
     }
   }

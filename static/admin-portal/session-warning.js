@@ -21,7 +21,7 @@
       message.hidden = message.dataset.message !== part;
     });
     stay.hidden = part !== "warning";
-    close.hidden = part !== "final";
+    close.hidden = part === "warning";
     signIn.hidden = part !== "ended";
   }
 
@@ -104,19 +104,25 @@
   close.addEventListener("click", function () {
     dialog.close();
   });
-  // Escape is "carry on", as the button would be, while the session can be extended.
+  // Escape is "carry on", as the button would be, while the session can be extended;
+  // otherwise it closes the dialog, so what is on the page can still be copied.
   dialog.addEventListener("cancel", function (event) {
     if (!stay.hidden) {
       event.preventDefault();
       stay.click();
-    } else if (!signIn.hidden) {
-      event.preventDefault();
     }
   });
 
-  schedule({
+  var first = {
     signed_in: true,
     seconds_left: Number(dialog.dataset.secondsLeft),
     can_extend: dialog.dataset.canExtend === "true",
-  });
+  };
+  if (first.seconds_left * 1000 <= warnBefore) {
+    // Already near the end when the page was drawn: ask before warning, since work in
+    // another tab may have moved the end on.
+    check();
+  } else {
+    schedule(first);
+  }
 })();

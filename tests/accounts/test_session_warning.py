@@ -98,7 +98,9 @@ def test_every_admin_page_carries_the_warning_with_the_time_left(clock, coordina
     html = coordinator_client.get("/admin/support_requests/supportrequest/").content.decode()
 
     assert '<dialog id="session-warning"' in html
-    assert 'data-seconds-left="1500"' in html
+    # Opening the page is activity: the full idle time is left, as the server now says.
+    assert 'data-seconds-left="1800"' in html
+    assert coordinator_client.get(SESSION_URL).json()["seconds_left"] == 1800
     assert 'data-warn-before="120"' in html
     assert "admin-portal/session-warning.js" in html
 
@@ -109,3 +111,11 @@ def test_someone_signed_out_gets_an_answer_not_a_redirect():
     assert response.status_code == 200
     assert response.json()["signed_in"] is False
     assert "no-cache" in response["Cache-Control"]
+
+
+def test_a_page_opened_near_the_end_starts_the_idle_time_again(clock, coordinator_client):
+    clock.advance(29 * 60)
+
+    html = coordinator_client.get("/admin/").content.decode()
+
+    assert 'data-seconds-left="1800"' in html

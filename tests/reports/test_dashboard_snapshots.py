@@ -120,3 +120,38 @@ def test_every_change_that_moves_a_figure_makes_the_snapshots_out_of_date(allian
     change(alliance)
 
     assert cache.get(VERSION_KEY, 0) > before
+
+
+def test_a_change_made_while_the_figures_are_worked_out_leaves_them_out_of_date(
+    alliance, stale_allowed, monkeypatch
+):
+    from alliance_portal.reports import dashboard, snapshots
+
+    coordinator = factories.CoordinatorFactory(alliance=alliance)
+    work_out = dashboard.dashboard_figures
+
+    def with_a_change_meanwhile(*args, **kwargs):
+        figures = work_out(*args, **kwargs)
+        factories.SupportRequestFactory(alliance=alliance, status="new")
+        return figures
+
+    monkeypatch.setattr(dashboard, "dashboard_figures", with_a_change_meanwhile)
+    snapshots.refresh(coordinator, None)
+    monkeypatch.setattr(dashboard, "dashboard_figures", work_out)
+
+    kept = snapshots.dashboard_snapshot(coordinator, None, lambda: None)
+    assert not kept.is_current(snapshots.current_version(), kept.as_of)
+
+
+def test_erasing_a_leader_makes_the_snapshots_out_of_date(alliance):
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from alliance_portal.privacy.anonymise import anonymise_leader
+
+    leader = factories.LeaderFactory()
+    before = cache.get(VERSION_KEY, 0)
+
+    anonymise_leader(leader, now=timezone.now())
+
+    assert cache.get(VERSION_KEY, 0) > before

@@ -3,7 +3,7 @@
 from django import template
 from django.conf import settings
 
-from alliance_portal.middleware import session_seconds_left
+from alliance_portal.middleware import SessionLimitsMiddleware, session_seconds_left
 
 register = template.Library()
 
@@ -14,6 +14,9 @@ def session_warning(context):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"show": False}
+    # This request is activity itself: count it before saying how long is left (the
+    # middleware would record it only after the page is drawn).
+    SessionLimitsMiddleware.record_activity(request)
     seconds_left, can_extend = session_seconds_left(request)
     return {
         "show": True,
