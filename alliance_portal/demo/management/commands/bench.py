@@ -734,8 +734,14 @@ class Command(BaseCommand):
         directory = reverse("leaders:directory")
         pages = [
             ("bare view /healthz/ (no database)", reverse("pages:healthz"), ""),
-            ("home page /", reverse("home"), ""),
-            ("role page /roles/sle/", reverse("pages:role", args=["sle"]), ""),
+            ("home page /, nothing cached", reverse("home"), ""),
+            ("home page /, seen before (cached page)", reverse("home"), ""),
+            ("role page /roles/sle/, nothing cached", reverse("pages:role", args=["sle"]), ""),
+            (
+                "role page /roles/sle/, seen before (cached page)",
+                reverse("pages:role", args=["sle"]),
+                "",
+            ),
             (
                 "leader directory /leaders/, nothing cached",
                 directory,
@@ -750,9 +756,19 @@ class Command(BaseCommand):
             (
                 "leader directory /leaders/, seen before (cached page)",
                 directory,
-                f"kept {PAGE_CACHE_SECONDS} s, or until a leader changes",
+                f"kept {PAGE_CACHE_SECONDS} s, or until a leader changes; answered before "
+                "sessions and the rest of the stack",
             ),
-            ("leader page /leaders/<id>/", reverse("leaders:detail", args=[leader.pk]), ""),
+            (
+                "leader page /leaders/<id>/, nothing cached",
+                reverse("leaders:detail", args=[leader.pk]),
+                "",
+            ),
+            (
+                "leader page /leaders/<id>/, seen before (cached page)",
+                reverse("leaders:detail", args=[leader.pk]),
+                "",
+            ),
         ]
         bare_view = reverse("pages:healthz")
 
