@@ -66,6 +66,7 @@ def test_a_second_look_costs_no_figure_queries(alliance, stale_allowed):
     assert "A change shows here within 60 seconds." in page
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection when done
 def test_after_a_change_the_worker_brings_the_figures_up_to_date(
     alliance, stale_allowed, worker_backend
 ):
