@@ -73,6 +73,19 @@ class CoordinatorFactory(UserFactory):
     alliance = factory.SubFactory(AllianceFactory)
 
 
+def coordinator_signed_in(alliance, **kwargs):
+    """A test client signed in as a new coordinator of `alliance`, in the coordinators' group."""
+    from django.test import Client
+
+    from alliance_portal.accounts.groups import ensure_coordinator_group
+
+    coordinator = CoordinatorFactory(alliance=alliance, **kwargs)
+    coordinator.groups.add(ensure_coordinator_group())
+    client = Client()
+    client.force_login(coordinator)
+    return client
+
+
 def phase(code):
     """A phase row loaded by the data migration."""
     return Phase.objects.get(code=code)

@@ -9,10 +9,8 @@ import re
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from alliance_portal.accounts.groups import ensure_coordinator_group
 from alliance_portal.reports.snapshots import VERSION_KEY
 from tests import factories
 from tests.conftest import run_worker
@@ -27,12 +25,7 @@ def alliance():
     return factories.AllianceFactory(name="North London Hub")
 
 
-def coordinator_of(alliance):
-    coordinator = factories.CoordinatorFactory(alliance=alliance)
-    coordinator.groups.add(ensure_coordinator_group())
-    client = Client()
-    client.force_login(coordinator)
-    return client
+coordinator_of = factories.coordinator_signed_in
 
 
 def new_requests(client):

@@ -263,12 +263,13 @@ def existing_register():
     factories.SchoolFactory(urn=100002, name="Already here", pupil_count=10, local_authority=camden)
 
 
-def refused(path_to_file, message):
+def tables_before_and_after_a_refusal(path_to_file, message):
+    """The register's tables before and after an import refused with `message`."""
     existing_register()
     before = register_tables()
     with pytest.raises(CommandError, match=message):
         run(path_to_file)
-    assert register_tables() == before
+    return before, register_tables()
 
 
 def test_a_bad_line_half_way_leaves_the_tables_as_they_were(tmp_path, path, monkeypatch):
@@ -285,7 +286,11 @@ def test_a_bad_line_half_way_leaves_the_tables_as_they_were(tmp_path, path, monk
         importer, "_batches", lambda rows: (batches.append(len(b)) or b for b in real_batches(rows))
     )
 
-    refused(write(tmp_path, rows), "^A cell on line 11 is longer than 4,096 characters")
+    before, after = tables_before_and_after_a_refusal(
+        write(tmp_path, rows), "^A cell on line 11 is longer than 4,096 characters"
+    )
+
+    assert after == before
 
     assert batches == [3, 3, 3]
 
@@ -293,7 +298,11 @@ def test_a_bad_line_half_way_leaves_the_tables_as_they_were(tmp_path, path, monk
 def test_a_urn_repeated_at_the_end_leaves_the_tables_as_they_were(tmp_path, path):
     rows = [register_row(100001 + n) for n in range(10)] + [register_row(100003)]
 
-    refused(write(tmp_path, rows), "URN 100003 is on lines 4 and 12")
+    before, after = tables_before_and_after_a_refusal(
+        write(tmp_path, rows), "URN 100003 is on lines 4 and 12"
+    )
+
+    assert after == before
 
 
 @pytest.mark.postgres
@@ -313,7 +322,11 @@ def test_a_database_failure_in_a_later_batch_leaves_the_tables_as_they_were(tmp_
     monkeypatch.setattr(importer._CopyWriter, "_write", fail_on_the_third)
     rows = [register_row(100001 + n, {gias.LA_CODE: "202"}) for n in range(12)]
 
-    refused(write(tmp_path, rows), "The database failed during the import, so nothing was changed")
+    before, after = tables_before_and_after_a_refusal(
+        write(tmp_path, rows), "The database failed during the import, so nothing was changed"
+    )
+
+    assert after == before
 
     assert writes == [3, 3, 3]
     assert LocalAuthority.objects.get().name == "Camden (old name)"

@@ -27,7 +27,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance_portal.accounts.forms import SetPasswordForm
-from alliance_portal.accounts.groups import ensure_coordinator_group
 from alliance_portal.notifications.models import OutboundEmail
 from alliance_portal.notifications.services import email_send_now
 from alliance_portal.schools.models import Phase
@@ -41,12 +40,7 @@ from tests.test_settings import run_manage
 pytestmark = pytest.mark.django_db
 
 
-def coordinator_of(alliance):
-    user = factories.CoordinatorFactory(alliance=alliance)
-    user.groups.add(ensure_coordinator_group())
-    client = Client()
-    client.force_login(user)
-    return client
+coordinator_of = factories.coordinator_signed_in
 
 
 def admin_url(model, action, *args):
