@@ -164,8 +164,9 @@ class SessionLimitsMiddleware:
     @staticmethod
     def is_activity(request, response):
         """What the user did counts, unless it was refused (a forged post, a page they
-        may not see) or only asked how long the session has left."""
-        if response.status_code == 403:
+        may not see), only asked how long the session has left, or was a page's own
+        polling (a view sets `request.polling`: the export's progress bar)."""
+        if response.status_code == 403 or getattr(request, "polling", False):
             return False
         return not (request.method in ("GET", "HEAD") and request.path_info == SESSION_TIME_PATH)
 

@@ -356,6 +356,16 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 DASHBOARD_STALE_SECONDS = env.int("DASHBOARD_STALE_SECONDS", default=60)
 DASHBOARD_MAX_AGE_SECONDS = env.int("DASHBOARD_MAX_AGE_SECONDS", default=300)
 
+# Exports of a changelist (alliance_portal/reports): up to EXPORT_IN_REQUEST_MAX_ROWS
+# rows are sent at once; longer lists are built by the worker, with a progress bar
+# and a download link kept for EXPORT_KEEP_HOURS. A list longer than EXPORT_MAX_ROWS
+# is not exported (narrow it first). A build with no progress for
+# EXPORT_STALL_SECONDS is shown as stopped (its worker died).
+EXPORT_IN_REQUEST_MAX_ROWS = env.int("EXPORT_IN_REQUEST_MAX_ROWS", default=2000)
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=250_000)
+EXPORT_KEEP_HOURS = env.int("EXPORT_KEEP_HOURS", default=24)
+EXPORT_STALL_SECONDS = env.int("EXPORT_STALL_SECONDS", default=300)
+
 # Portal settings.
 PORTAL_NAME = "Alliance Portal"
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("my/", include("leaders.portal_urls")),
     path("admin/login/", account_views.admin_login, name="admin-login"),
     path("admin/dashboard/", include("alliance_portal.reports.urls")),
+    path("admin/exports/", include("alliance_portal.reports.export_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -314,3 +314,30 @@ def leader_with_designation(**fields):
     leader = LeaderFactory(user=UserFactory(), **fields)
     DesignationFactory(leader=leader)
     return leader
+
+
+EXPORT_CONTENT = b"\xef\xbb\xbfReference\r\nSR-1\r\n"
+
+
+class ExportFactory(factory.django.DjangoModelFactory):
+    """A finished CSV export of the requests list, with its file in one chunk."""
+
+    class Meta:
+        model = "reports.Export"
+        skip_postgeneration_save = True
+
+    requested_by = factory.SubFactory(CoordinatorFactory)
+    alliance = factory.SelfAttribute("requested_by.alliance")
+    model_label = "support_requests.supportrequest"
+    format = "csv"
+    status = "ready"
+    rows_total = 1
+    rows_done = 1
+    filename = "support-requests-2026-12-02.csv"
+    size = len(EXPORT_CONTENT)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(hours=24))
+
+    @factory.post_generation
+    def file(export, create, extracted, **kwargs):
+        if create:
+            export.chunks.create(position=0, data=EXPORT_CONTENT)

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from alliance_portal.accounts.groups import ensure_coordinator_group
 from deployments.evaluation_links import evaluation_token
 from leaders.calendar import calendar_secret_hash
 from requests.tracking import tracking_token
@@ -17,6 +18,7 @@ from tests.factories import (
     CoordinatorFactory,
     DeploymentFactory,
     DesignationFactory,
+    ExportFactory,
     LeaderFactory,
     ObjectiveFactory,
     PlannedSessionFactory,
@@ -44,6 +46,15 @@ def signed_in(status, anonymous=302):
 
 
 LEADERS = {"leader_a", "leader_b"}
+
+
+def x_only(status):
+    """Coordinator X's alliance's record: the superuser sees it too, other staff get a
+    404, and anyone not staff the sign-in page."""
+    return {
+        role: status if role in ("coordinator_x", "superuser") else 404 if role in STAFF else 302
+        for role in ROLES
+    }
 
 
 def owner_only(status):
@@ -168,6 +179,11 @@ MATRIX = {
     "admin-login": ("/admin/login/?next=/admin/", everyone(302), everyone(302)),
     "admin:index": ("/admin/", staff_only(200, 302), staff_only(200, 302)),
     "reports:dashboard": ("/admin/dashboard/", staff_only(200, 302), staff_only(405, 302)),
+    # Exports built in the background: coordinator X's alliance's export.
+    "exports:list": ("/admin/exports/", staff_only(200, 302), staff_only(405, 302)),
+    "exports:detail": ("/admin/exports/{export}/", x_only(200), staff_only(405, 302)),
+    "exports:status": ("/admin/exports/{export}/status/", x_only(200), staff_only(405, 302)),
+    "exports:download": ("/admin/exports/{export}/download/", x_only(200), staff_only(405, 302)),
 }
 
 
@@ -203,6 +219,9 @@ def world():
         leader=leader_a, designation=designation, status="completed", request__status="completed"
     )
     ObjectiveFactory(deployment=completed)
+    coordinator_x = CoordinatorFactory()
+    coordinator_x.groups.add(ensure_coordinator_group())
+    export = ExportFactory(requested_by=coordinator_x, alliance=coordinator_x.alliance)
     leader_a.calendar_token_hash = calendar_secret_hash("matrix-calendar-token")
     leader_a.save(update_fields=["calendar_token_hash"])
     return {
@@ -217,7 +236,12 @@ def world():
         ).pk,
         "evaluation": evaluation_token(completed),
         "token": tracking_token(SupportRequestFactory(status="matching")),
-        "users": {"leader_a": leader_a.user, "leader_b": leader_b.user},
+        "export": export.pk,
+        "users": {
+            "leader_a": leader_a.user,
+            "leader_b": leader_b.user,
+            "coordinator_x": coordinator_x,
+        },
     }
 
 
@@ -226,7 +250,7 @@ def client_for(world):
     users = {
         "leader_a": lambda: world["users"]["leader_a"],
         "leader_b": lambda: world["users"]["leader_b"],
-        "coordinator_x": lambda: CoordinatorFactory(),
+        "coordinator_x": lambda: world["users"]["coordinator_x"],
         "coordinator_y": lambda: CoordinatorFactory(),
         "superuser": lambda: UserFactory(is_staff=True, is_superuser=True),
     }

@@ -62,6 +62,7 @@ class Summary:
     tasks: int = 0
     sessions: int = 0
     submission_keys: int = 0
+    exports: int = 0
 
     def lines(self):
         return [
@@ -73,6 +74,7 @@ class Summary:
             f"finished worker tasks deleted: {self.tasks}",
             f"expired sessions deleted: {self.sessions}",
             f"used submission keys deleted: {self.submission_keys}",
+            f"expired exports deleted: {self.exports}",
         ]
 
 
@@ -276,6 +278,12 @@ def applications_past_retention(now):
     )
 
 
+def delete_expired_exports(now):
+    from alliance_portal.reports.background import delete_expired
+
+    return delete_expired(now)
+
+
 def apply_retention(*, now=None, dry_run=False):
     """Anonymise what is past its retention period and delete what is only kept for
     delivery. Each record is done in a transaction of its own, so a failure half way
@@ -314,6 +322,8 @@ def apply_retention(*, now=None, dry_run=False):
     summary.sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
     # A form is re-sent within minutes, not weeks: old one-time keys have done their job.
     summary.submission_keys, _ = Submission.objects.filter(created_at__lt=finished_before).delete()
+    # Exported files hold people's details: kept only for EXPORT_KEEP_HOURS.
+    summary.exports = delete_expired_exports(now)
     return summary
 
 

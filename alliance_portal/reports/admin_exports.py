@@ -10,15 +10,28 @@ The rows come from the changelist itself (`get_changelist_instance`), so the
 admin's `get_queryset` (the alliance scope), its filters, search and ordering
 all apply; a user without view permission is refused, a non-staff one sent to
 the login page.
+
+A list of up to `EXPORT_IN_REQUEST_MAX_ROWS` rows is sent straight away. A
+longer one is built by the worker (background.py): the link opens a page
+saying so, whose button starts it and leads to its progress. A list longer
+than `EXPORT_MAX_ROWS` is not exported; the coordinator is asked to narrow it.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from . import exports
+from . import background, exports
+from .models import Export
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -47,22 +60,70 @@ class ExportMixin:
         extra_context = {
             "export_csv_url": reverse(f"{site}:{self._export_url_name('csv')}"),
             "export_xlsx_url": reverse(f"{site}:{self._export_url_name('xlsx')}"),
+            "export_at_once": settings.EXPORT_IN_REQUEST_MAX_ROWS,
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context)
 
     def get_export_queryset(self, request):
         """The changelist's queryset for this request's query string: scope, filters, search."""
+        return self._export_changelist(request).queryset
+
+    def _export_changelist(self, request):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        return self.get_changelist_instance(request).queryset
+        return self.get_changelist_instance(request)
 
     def export_csv_view(self, request):
+        return self._export_view(request, Export.Format.CSV)
+
+    def export_xlsx_view(self, request):
+        return self._export_view(request, Export.Format.XLSX)
+
+    def _export_view(self, request, format):
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
         try:
-            queryset = self.get_export_queryset(request)
+            changelist = self._export_changelist(request)
         except IncorrectLookupParameters:
             return self._back_to_changelist(request)
         table = self.get_export_table()
+        rows = changelist.result_count
+        if rows > settings.EXPORT_MAX_ROWS:
+            messages.error(
+                request,
+                f"This list has {rows:,} rows, and an export holds at most "
+                f"{settings.EXPORT_MAX_ROWS:,}. Narrow it with the filters or a search, "
+                "then export again.",
+            )
+            return HttpResponseRedirect(self._changelist_url(request.GET.urlencode()))
+        if rows <= settings.EXPORT_IN_REQUEST_MAX_ROWS:
+            if format == Export.Format.CSV:
+                return self._csv_response(table, changelist.queryset)
+            return self._xlsx_response(table, changelist.queryset)
+        if request.method == "POST":
+            export = background.start(
+                user=request.user,
+                model=self.model,
+                query=request.GET.urlencode(),
+                format=format,
+                filename=table.filename(format),
+                rows=rows,
+            )
+            return HttpResponseRedirect(reverse("exports:detail", args=[export.pk]))
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Export {self.opts.verbose_name_plural} as {Export.Format(format).label}",
+            "opts": self.opts,
+            "rows": rows,
+            "format_label": Export.Format(format).label,
+            "changelist_url": self._changelist_url(request.GET.urlencode()),
+            "keep_hours": settings.EXPORT_KEEP_HOURS,
+        }
+        return TemplateResponse(request, "admin/reports/export_start.html", context)
+
+    def _csv_response(self, table, queryset):
         return StreamingHttpResponse(
             exports.csv_lines(table, queryset),
             content_type="text/csv; charset=utf-8",
@@ -72,12 +133,7 @@ class ExportMixin:
             },
         )
 
-    def export_xlsx_view(self, request):
-        try:
-            queryset = self.get_export_queryset(request)
-        except IncorrectLookupParameters:
-            return self._back_to_changelist(request)
-        table = self.get_export_table()
+    def _xlsx_response(self, table, queryset):
         response = FileResponse(
             exports.xlsx_file(table, queryset),
             as_attachment=True,
@@ -87,9 +143,12 @@ class ExportMixin:
         response["Cache-Control"] = "no-store"
         return response
 
-    def _back_to_changelist(self, request):
-        messages.error(request, "These filters cannot be exported; check them and try again.")
+    def _changelist_url(self, query=""):
         changelist = reverse(
             f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_changelist"
         )
-        return HttpResponseRedirect(f"{changelist}?e=1")
+        return f"{changelist}?{query}" if query else changelist
+
+    def _back_to_changelist(self, request):
+        messages.error(request, "These filters cannot be exported; check them and try again.")
+        return HttpResponseRedirect(f"{self._changelist_url()}?e=1")

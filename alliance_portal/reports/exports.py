@@ -13,10 +13,13 @@ or carriage return) is prefixed with a single quote.
 
 import csv
 import datetime
+import functools
 import tempfile
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -69,14 +72,28 @@ class ExportTable:
         fields = list(dict.fromkeys(f for column in self.columns for f in column.fields))
         where = {name: index for index, name in enumerate(fields)}
         extras = self.extras(queryset)
+        # How each column reads its value from a row of values: worked out once, not per row.
+        readers = [
+            (
+                where[column.field] if not isinstance(column.field, tuple) else None,
+                tuple(where[name] for name in column.fields),
+                column.display,
+            )
+            for column in self.columns
+        ]
         values_rows = self.prepare(queryset).annotate(**self.annotations).values_list(*fields)
         for values in values_rows.iterator(chunk_size=CHUNK_SIZE):
-            row = []
-            for column in self.columns:
-                picked = tuple(values[where[name]] for name in column.fields)
-                value = picked if isinstance(column.field, tuple) else picked[0]
-                row.append(column.display(value, extras) if column.display else value)
-            yield row
+            yield [
+                (
+                    values[index]
+                    if display is None
+                    else display(
+                        values[index] if index is not None else tuple(values[i] for i in indexes),
+                        extras,
+                    )
+                )
+                for index, indexes, display in readers
+            ]
 
     def prepare(self, queryset):
         """The queryset with what its columns need that the model's own queryset provides."""
@@ -96,7 +113,12 @@ def choice_label(choices):
 
 
 def local_datetime(value, extras):
-    return timezone.localtime(value) if value else None
+    return value.astimezone(_local_zone()) if value else None
+
+
+@functools.cache
+def _local_zone():
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 class RequestTable(ExportTable):
@@ -235,12 +257,14 @@ class _Echo:
         return value
 
 
-def csv_lines(table, queryset, rows_per_chunk=500):
-    """The export as CSV text in chunks of rows, starting with a byte order mark for Excel."""
+def csv_lines(table, queryset=None, rows_per_chunk=500, *, rows=None):
+    """The export as CSV text in chunks of rows, starting with a byte order mark for Excel.
+
+    The rows are `table.rows(queryset)`, or `rows` when the caller counts them."""
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(table.headers)
     chunk = []
-    for row in table.rows(queryset):
+    for row in table.rows(queryset) if rows is None else rows:
         chunk.append(writer.writerow([_csv_value(value) for value in row]))
         if len(chunk) == rows_per_chunk:
             yield "".join(chunk)
@@ -250,31 +274,37 @@ def csv_lines(table, queryset, rows_per_chunk=500):
 
 
 def _csv_value(value):
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.strftime(DATETIME_FORMAT)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return neutralise_formula(value)
-    return value
+    convert = _CSV_CONVERTERS.get(type(value))
+    return convert(value) if convert else value
 
 
-def xlsx_file(table, queryset):
-    """The export as an .xlsx workbook in a temporary file, rewound and ready to send."""
+_CSV_CONVERTERS = {
+    type(None): lambda value: "",
+    datetime.datetime: lambda value: value.strftime(DATETIME_FORMAT),
+    datetime.date: datetime.date.isoformat,
+    str: neutralise_formula,
+}
+
+
+def write_xlsx(table, output, *, rows):
+    """Write the export as an .xlsx workbook to the binary file `output`."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=table.name.replace("-", " ").capitalize())
     for index, column in enumerate(table.columns):
         sheet.column_dimensions[get_column_letter(index + 1)].width = column.width
     sheet.freeze_panes = "A2"
     sheet.append(table.headers)
-    for row in table.rows(queryset):
+    for row in rows:
         sheet.append([_xlsx_cell(value) for value in row])
+    workbook.save(output)
+
+
+def xlsx_file(table, queryset):
+    """The export as an .xlsx workbook in a temporary file, rewound and ready to send."""
     # The response streams the file and closes it, which deletes it.
     output = tempfile.TemporaryFile()  # noqa: SIM115
     try:
-        workbook.save(output)
+        write_xlsx(table, output, rows=table.rows(queryset))
     except BaseException:
         output.close()
         raise

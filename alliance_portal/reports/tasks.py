@@ -12,3 +12,11 @@ def refresh_dashboard(user_id: int, alliance_id: int | None):
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is not None:
         refresh(user, alliance_id)
+
+
+@task()
+def build_export(export_id: str):
+    """Build a queued export of a changelist (background.py)."""
+    from .background import build
+
+    build(export_id)

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from alliance_portal.accounts.groups import ensure_coordinator_group
-from tests.browser.conftest import WCAG_TAGS, describe, inject_axe
+from tests.browser.conftest import WCAG_TAGS, describe, inject_axe, sign_in_to_admin
 from tests.factories import CoordinatorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,12 +27,7 @@ def short_sessions(settings):
 def sign_in(page, live_server):
     coordinator = CoordinatorFactory(email="anna@hub.example.org")
     coordinator.groups.add(ensure_coordinator_group())
-    page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto(live_server.url + "/admin/")
-    page.locator("#id_username").fill("anna@hub.example.org")
-    page.locator("#id_password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("#site-name")).to_be_visible()
+    sign_in_to_admin(page, live_server, "anna@hub.example.org")
     return time.monotonic()
 
 

@@ -19,7 +19,7 @@ class Command(BaseCommand):
     help = (
         f"Anonymise people's details in records closed more than RETENTION_YEARS "
         f"(now {settings.RETENTION_YEARS}) years ago, and delete sent emails, finished "
-        "worker tasks and expired sessions past their keeping time."
+        "worker tasks, expired sessions and expired exports past their keeping time."
     )
 
     def add_arguments(self, parser):
