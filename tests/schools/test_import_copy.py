@@ -1,8 +1,9 @@
 """The register import's two ways of writing give the same database.
 
-On PostgreSQL a file of COPY_MIN_ROWS lines or more is written through COPY
-into a staging table and upserted in SQL (`importer._CopyWriter`); every other
-import goes through the ORM (`importer._Writer`, the portable path). Each test
+On PostgreSQL every file is written through COPY into a staging table and
+upserted in SQL (`importer._CopyWriter`); on SQLite imports go through the ORM
+(`importer._Writer`, the portable path), which PostgreSQL takes only when a
+test asks (`importer.PORTABLE_ONLY`). Each test
 here runs the same files through a path chosen by the `path` fixture: on SQLite
 only the portable one runs, and the COPY path's tests are skipped.
 """
@@ -31,7 +32,7 @@ PATHS = ["portable", pytest.param("copy", marks=[pytest.mark.postgres, NEEDS_POS
 
 def use_path(monkeypatch, path):
     """Make every import take `path`, whatever the size of its file."""
-    monkeypatch.setattr(importer, "COPY_MIN_ROWS", 0 if path == "copy" else 10**9)
+    monkeypatch.setattr(importer, "PORTABLE_ONLY", path != "copy")
     monkeypatch.setattr(importer, "BATCH_SIZE", 3)  # several batches from a few rows
 
 
@@ -44,16 +45,20 @@ def path(request, monkeypatch):
 # --- Choosing the path ---------------------------------------------------------------
 
 
-def test_the_copy_path_is_for_large_files_on_postgresql():
-    expected = importer._CopyWriter if ON_POSTGRES else importer._Writer
-    assert importer._writer_for(importer.COPY_MIN_ROWS) is expected
-    assert importer._writer_for(importer.COPY_MIN_ROWS - 1) is importer._Writer
+def test_the_copy_path_is_for_every_file_on_postgresql(tmp_path, monkeypatch):
+    chosen = []
+    real = importer._writer_for
+    monkeypatch.setattr(importer, "_writer_for", lambda: chosen.append(real()) or real())
+
+    run(write(tmp_path, [register_row(100001)]))  # one row
+
+    assert chosen == [importer._CopyWriter if ON_POSTGRES else importer._Writer]
 
 
 def test_an_import_takes_the_chosen_path(tmp_path, path, monkeypatch):
     chosen = []
     real = importer._writer_for
-    monkeypatch.setattr(importer, "_writer_for", lambda lines: chosen.append(real(lines)) or real(lines))  # fmt: skip
+    monkeypatch.setattr(importer, "_writer_for", lambda: chosen.append(real()) or real())  # fmt: skip
 
     run(write(tmp_path, [register_row(100001)]))
 

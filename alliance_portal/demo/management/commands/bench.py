@@ -47,6 +47,7 @@ from alliance_portal.demo.bench import (
 from alliance_portal.demo.busy_leader import busy_leader, ensure_busy_leader
 from alliance_portal.demo.faults import stalled_mail_server
 from alliance_portal.demo.register_file import fake_register_rows, write_register_csv
+from alliance_portal.demo.shortlist_floor import shortlist_floor
 from alliance_portal.notifications.models import OutboundEmail
 from alliance_portal.reports import background, snapshots
 from alliance_portal.reports.exports import TABLES as export_tables
@@ -547,12 +548,26 @@ class Command(BaseCommand):
         considered = []
 
         def rank(support_request):
-            considered.append(shortlist(support_request).considered)
+            result = shortlist(support_request)
+            considered.append(result.considered)
+            return [candidate.leader.pk for candidate in result.candidates]
 
-        matching = self._time_each(requests, rank, "shortlist for a request (20 best, reasons)")
+        for support_request in requests:
+            if shortlist_floor(support_request) != rank(support_request):
+                raise CommandError(
+                    f"The SQL floor disagrees with the shortlist of {support_request}"
+                )
+        matching = self._time_each(
+            requests,
+            rank,
+            "shortlist for a request (20 best, reasons)",
+            floor=shortlist_floor,
+            floor_name="one SQL query",
+        )
         matching.note = (
             f"{len(requests)} requests; {min(considered):,} to {max(considered):,} leaders "
-            "considered each (the alliance's and the national ones)"
+            "considered each (the alliance's and the national ones); the floor ranks the same "
+            "leaders in the same order in one hand-written query"
         )
 
         client = self._superuser_client()
@@ -714,11 +729,16 @@ class Command(BaseCommand):
         return client
 
     @staticmethod
-    def _time_each(items, run, operation):
-        """One untimed pass, then each item timed once; queries are the most any item took."""
+    def _time_each(items, run, operation, *, floor=None, floor_name=""):
+        """One untimed pass, then each item timed once; queries are the most any item took.
+
+        With a `floor`, each item's run of ours is followed by the floor's for the same item.
+        """
         for item in items:
             run(item)
-        result = Measurement(operation)
+            if floor:
+                floor(item)
+        result = Measurement(operation, floor=floor_name)
         most_queries = 0
         for item in items:
             with counting_queries() as counter:
@@ -726,7 +746,12 @@ class Command(BaseCommand):
                 run(item)
                 result.times_ms.append((time.perf_counter() - started) * 1000)
             most_queries = max(most_queries, counter.count)
+            if floor:
+                started = time.perf_counter()
+                floor(item)
+                result.floor_times_ms.append((time.perf_counter() - started) * 1000)
         result.queries = most_queries
+        result.load = os.getloadavg()[0]
         return result
 
     # The leader's own pages ----------------------------------------------
