@@ -128,7 +128,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No health check: it costs a `SELECT 1` on every request. A connection that died (the
+# database restarted) fails one request's query, which Django then closes at the
+# request's end, and the next request opens a fresh one; none lives past CONN_MAX_AGE.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 # No statement may hold a web worker longer than the web server's own timeout:
 # PostgreSQL cancels a statement after DB_STATEMENT_TIMEOUT and gives up waiting
 # for a lock after DB_LOCK_TIMEOUT (milliseconds; 0 turns either off, as a long

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
@@ -14,7 +14,7 @@ from . import services
 from .directory import (
     PAGE_CACHE_SECONDS,
     directory_leaders,
-    listed_leaders,
+    listed_leader,
     page_cache,
     page_cache_key,
 )
@@ -79,7 +79,9 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    leader = get_object_or_404(listed_leaders(), pk=pk)
+    leader = listed_leader(pk)
+    if leader is None:
+        raise Http404("No such leader in the directory.")
     return render(request, "leaders/detail.html", {"leader": leader})
 
 

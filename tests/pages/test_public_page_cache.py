@@ -49,6 +49,18 @@ def test_every_spelling_of_a_directory_page_shares_one_entry(client, leader):
         assert looked_at(Client(), spelling)[0] == 0, spelling
 
 
+def test_every_spelling_of_a_search_or_filtered_page_shares_one_entry(client, leader):
+    looked_at(client, "/leaders/?q=owen+price&kind=LLE&page=1")
+
+    for spelling in [
+        "/leaders/?q=Owen++PRICE&kind=LLE&page=01",
+        "/leaders/?kind=LLE&q=+owen%09price+&page=+1",
+        "/leaders/?q=owen%20price&kind=LLE&area=&utm_source=x",
+        "/leaders/?page=1&q=OWEN+price&kind=LLE",
+    ]:
+        assert looked_at(Client(), spelling)[0] == 0, spelling
+
+
 def test_a_change_shows_at_once(client, leader):
     assert "Owen Price" in looked_at(client, "/leaders/")[1]
     RolePage.objects.filter(kind="SLE").update(summary="Before")
