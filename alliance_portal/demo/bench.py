@@ -31,6 +31,9 @@ class Measurement:
     floor: str = ""
     floor_times_ms: list[float] = field(default_factory=list)
     load: float | None = None  # the one-minute load average when the timing ended
+    # This process's CPU time per run (time.process_time): what a worker spends, not waits.
+    cpu_times_ms: list[float] = field(default_factory=list)
+    floor_cpu_times_ms: list[float] = field(default_factory=list)
 
     @property
     def median_ms(self):
@@ -60,6 +63,8 @@ class Measurement:
             "floor": self.floor,
             "floor_times_ms": self.floor_times_ms,
             "load": self.load,
+            "cpu_times_ms": self.cpu_times_ms,
+            "floor_cpu_times_ms": self.floor_cpu_times_ms,
         }
 
     @classmethod
@@ -103,14 +108,16 @@ def measure(
         if before_each:
             before_each()
         with counting_queries() as counter:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             run()
             result.times_ms.append((time.perf_counter() - started) * 1000)
+            result.cpu_times_ms.append((time.process_time() - cpu) * 1000)
         result.queries = counter.count
         if floor:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             floor()
             result.floor_times_ms.append((time.perf_counter() - started) * 1000)
+            result.floor_cpu_times_ms.append((time.process_time() - cpu) * 1000)
     result.load = os.getloadavg()[0]
     return result
 
@@ -152,16 +159,20 @@ def measure_process(operation, command, *, cwd, env):
 
 def format_table(measurements):
     lines = [
-        "| operation | median | p95 | runs | queries | floor | ratio | load | note |",
-        "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |",
+        "| operation | median | p95 | runs | queries | CPU (floor's) | floor | ratio | load "
+        "| note |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |",
     ]
     for m in measurements:
         floor = f"{m.floor}: {format_ms(m.floor_median_ms)}" if m.floor_times_ms else ""
         ratio = f"{m.ratio:.2f}×" if m.ratio is not None else ""
         load = f"{m.load:.1f}" if m.load is not None else ""
+        cpu = format_ms(statistics.median(m.cpu_times_ms)) if m.cpu_times_ms else ""
+        if cpu and m.floor_cpu_times_ms:
+            cpu += f" ({format_ms(statistics.median(m.floor_cpu_times_ms))})"
         lines.append(
             f"| {m.operation} | {format_ms(m.median_ms)} | {format_ms(m.p95_ms)} "
-            f"| {len(m.times_ms)} | {'' if m.queries is None else m.queries} "
+            f"| {len(m.times_ms)} | {'' if m.queries is None else m.queries} | {cpu} "
             f"| {floor} | {ratio} | {load} | {m.note} |"
         )
     return "\n".join(lines)

@@ -21,6 +21,7 @@ def test_ours_and_the_floor_take_turns():
 
     assert calls == ["ours", "floor"] * 4
     assert len(result.times_ms) == len(result.floor_times_ms) == 3
+    assert len(result.cpu_times_ms) == len(result.floor_cpu_times_ms) == 3
     assert result.load is not None
 
 
@@ -32,16 +33,21 @@ def test_the_table_gives_the_floor_the_ratio_and_the_load():
         floor="bare view",
         floor_times_ms=[0.5, 0.5, 0.5],
         load=1.25,
+        cpu_times_ms=[2.0, 2.5, 2.0],
+        floor_cpu_times_ms=[0.4, 0.4, 0.4],
     )
     alone = Measurement("the shortlist", [10.0], queries=5)
 
     lines = format_table([timed, alone]).splitlines()
 
-    assert lines[0] == "| operation | median | p95 | runs | queries | floor | ratio | load | note |"
-    assert (
-        lines[2] == "| home page / | 3.0 ms | 3.0 ms | 3 | 1 | bare view: 0.5 ms | 6.00× | 1.2 |  |"
+    assert lines[0] == (
+        "| operation | median | p95 | runs | queries | CPU (floor's) | floor | ratio | load | note |"
     )
-    assert lines[3] == "| the shortlist | 10.0 ms | 10.0 ms | 1 | 5 |  |  |  |  |"
+    assert lines[2] == (
+        "| home page / | 3.0 ms | 3.0 ms | 3 | 1 | 2.0 ms (0.4 ms) | bare view: 0.5 ms "
+        "| 6.00× | 1.2 |  |"
+    )
+    assert lines[3] == "| the shortlist | 10.0 ms | 10.0 ms | 1 | 5 |  |  |  |  |  |"
     assert Measurement.from_dict(timed.as_dict()) == timed
 
 
