@@ -19,6 +19,7 @@ import tempfile
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import QueryDict
 from django.test import RequestFactory
@@ -102,8 +103,9 @@ def build(export_id, *, now=None):
         return
     export = Export.objects.select_related("requested_by").get(pk=export_id)
     try:
-        if not export.requested_by.is_active or not may_view(export.requested_by, export):
-            raise PermissionError("The person who asked for it may no longer see this list.")
+        if not export.requested_by.is_active:
+            raise PermissionDenied
+        # Refused (PermissionDenied) if they may no longer view the list.
         queryset, table = changelist_queryset(export)
         total = queryset.count()
         Export.objects.filter(pk=export.pk).update(rows_total=total)
@@ -118,7 +120,11 @@ def build(export_id, *, now=None):
     except Exception as error:
         logger.exception("export %s failed", export.pk)
         ExportChunk.objects.filter(export_id=export.pk).delete()
-        reason = str(error) if isinstance(error, PermissionError) else "Something went wrong."
+        reason = (
+            "The person who asked for it may no longer see this list."
+            if isinstance(error, PermissionDenied)
+            else "Something went wrong."
+        )
         Export.objects.filter(pk=export.pk).update(
             status=Export.Status.FAILED, error=reason, finished_at=timezone.now()
         )

@@ -18,6 +18,7 @@ import tempfile
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 
 from django.conf import settings
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery
@@ -72,27 +73,16 @@ class ExportTable:
         fields = list(dict.fromkeys(f for column in self.columns for f in column.fields))
         where = {name: index for index, name in enumerate(fields)}
         extras = self.extras(queryset)
-        # How each column reads its value from a row of values: worked out once, not per row.
+        # How each column picks its value (or tuple of values) from a row: worked out once.
         readers = [
-            (
-                where[column.field] if not isinstance(column.field, tuple) else None,
-                tuple(where[name] for name in column.fields),
-                column.display,
-            )
+            (itemgetter(*(where[name] for name in column.fields)), column.display)
             for column in self.columns
         ]
         values_rows = self.prepare(queryset).annotate(**self.annotations).values_list(*fields)
         for values in values_rows.iterator(chunk_size=CHUNK_SIZE):
             yield [
-                (
-                    values[index]
-                    if display is None
-                    else display(
-                        values[index] if index is not None else tuple(values[i] for i in indexes),
-                        extras,
-                    )
-                )
-                for index, indexes, display in readers
+                display(pick(values), extras) if display else pick(values)
+                for pick, display in readers
             ]
 
     def prepare(self, queryset):
