@@ -11,6 +11,8 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alliance_portal_bench
 # The bench's own Redis databases (it empties them between cold runs); tests use 13.
 BENCH_CACHE_URL ?= redis://127.0.0.1:6379/11
 BENCH_PAGE_CACHE_URL ?= redis://127.0.0.1:6379/12
+# pytest-xdist workers: one per core (each has its own test database and Redis database).
+PYTEST_WORKERS ?= auto
 
 .PHONY: help install run test lint format migrations-check pytest bench clean
 
@@ -52,7 +54,7 @@ migrations-check: $(VENV)/.installed ## Fail if a model change has no migration
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
 pytest: install ## Run the pytest suite alone (SQLite, or the DATABASE_URL database)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test: install lint migrations-check pytest ## Lint, check migrations and run every test
 

@@ -11,6 +11,15 @@ from alliance_portal.schools.models import Phase
 from tests.factories import UserFactory
 
 
+def pytest_collection_modifyitems(items):
+    # The tests of the production set-up collect the static files into staticfiles/ and
+    # read them back: under pytest-xdist (`--dist loadgroup`) they share one worker, so
+    # two collectstatic runs never write the same folder at once.
+    for item in items:
+        if "tests/ops/" in item.nodeid or item.nodeid.startswith("ops/"):
+            item.add_marker(pytest.mark.xdist_group("production"))
+
+
 def fuzz_examples():
     """How tests/security/test_fuzz.py chooses its examples, so a run can be repeated."""
     seed = os.environ.get("FUZZ_SEED")
@@ -79,9 +88,25 @@ def run_worker():
     call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
-# The tests' own Redis database: `clear()` empties only this one (FLUSHDB), never
-# another's. CI's Redis answers on 127.0.0.1:6379.
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+def _test_redis_url():
+    """The tests' own Redis database: `clear()` empties only this one (FLUSHDB), never
+    another's. Under pytest-xdist each worker has its own (13 for gw0, 14 for gw1, 15 for
+    gw2), so one worker's FLUSHDB never empties what another is counting. CI's Redis
+    answers on 127.0.0.1:6379; TEST_REDIS_URL overrides the base."""
+    base = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker.removeprefix("gw") or 0)
+    stem, _, number = base.rpartition("/")
+    database = int(number) + index
+    if database > 15:
+        raise RuntimeError(
+            f"pytest-xdist worker {worker} would need Redis database {database}; "
+            "Redis has 0-15. Run fewer workers (make pytest PYTEST_WORKERS=2)."
+        )
+    return f"{stem}/{database}"
+
+
+TEST_REDIS_URL = _test_redis_url()
 
 
 def redis_answers(url=TEST_REDIS_URL):

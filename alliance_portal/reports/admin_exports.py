@@ -21,12 +21,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.http import (
-    FileResponse,
-    HttpResponseNotAllowed,
-    HttpResponseRedirect,
-    StreamingHttpResponse,
-)
+from django.http import FileResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
@@ -124,21 +119,17 @@ class ExportMixin:
         return TemplateResponse(request, "admin/reports/export_start.html", context)
 
     def _csv_response(self, table, queryset):
-        return StreamingHttpResponse(
-            exports.csv_lines(table, queryset),
-            content_type="text/csv; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="{table.filename("csv")}"',
-                "Cache-Control": "no-store",
-            },
-        )
+        return self._file_response(table, queryset, Export.Format.CSV, "text/csv; charset=utf-8")
 
     def _xlsx_response(self, table, queryset):
+        return self._file_response(table, queryset, Export.Format.XLSX, XLSX_CONTENT_TYPE)
+
+    def _file_response(self, table, queryset, format, content_type):
         response = FileResponse(
-            exports.xlsx_file(table, queryset),
+            exports.export_file(table, queryset, format),
             as_attachment=True,
-            filename=table.filename("xlsx"),
-            content_type=XLSX_CONTENT_TYPE,
+            filename=table.filename(format),
+            content_type=content_type,
         )
         response["Cache-Control"] = "no-store"
         return response

@@ -7,6 +7,7 @@ the request would have sent.
 """
 
 import datetime
+import io
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -157,12 +158,30 @@ def test_a_coordinator_who_lost_the_right_to_see_the_list_gets_nothing(world):
 def test_a_build_that_fails_half_way_keeps_nothing(world, monkeypatch):
     from alliance_portal.reports import exports
 
-    def breaks_after_a_row(table, output, *, rows):
-        output.write(b"PK partial")
-        next(iter(rows))
-        raise OSError("disk full")
+    written = exports.write_export
 
-    monkeypatch.setattr(exports, "write_xlsx", breaks_after_a_row)
+    class DiskFull(io.BytesIO):
+        """Takes the zip's first bytes, then fails as a full disk does."""
+
+        def __init__(self, output):
+            super().__init__()
+            self.output = output
+
+        failed = False
+
+        def write(self, data):
+            if self.failed:  # what the half-written file tries to add when it is dropped
+                return len(data)
+            self.output.write(data)
+            if self.output.tell() > 500:
+                self.failed = True
+                raise OSError("disk full")
+            return len(data)
+
+    def breaks_half_way(table, queryset, format, output, on_row=None):
+        written(table, queryset, format, DiskFull(output), on_row)
+
+    monkeypatch.setattr(exports, "write_export", breaks_half_way)
     client = signed_in(world["coordinator_x"])
     detail = start_export(client, f"{REQUESTS}export/xlsx/")
 

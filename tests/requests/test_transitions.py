@@ -21,7 +21,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 Status = SupportRequest.Status
 
-ALLOWED = [(a, b) for a, targets in TRANSITIONS.items() for b in targets]
+ALLOWED = [(a, b) for a, targets in TRANSITIONS.items() for b in sorted(targets)]
 BY_HAND = [(a, b) for a, b in ALLOWED if not owned_by_deployments(a, b)]
 BY_DEPLOYMENTS = [(a, b) for a, b in ALLOWED if owned_by_deployments(a, b)]
 REFUSED = [(a, b) for a in Status for b in Status if b not in TRANSITIONS[a]]
