@@ -15,6 +15,8 @@ from django.http import HttpResponse
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
+from alliance_portal.pages.context_processors import fixed_urls
+
 # Seconds a browser or client is asked to wait before trying again after a 503.
 RETRY_AFTER_SECONDS = 30
 # The database could not be reached, or gave up on a statement or a lock in time
@@ -33,7 +35,8 @@ def _page(request, template, *, status, **context):
 def _bare_page(template, *, status, **context):
     """Render with no request context: no session, user or database is touched."""
     html = loader.render_to_string(
-        template, {"portal_name": settings.PORTAL_NAME, "status": status, **context}
+        template,
+        {"portal_name": settings.PORTAL_NAME, "urls": fixed_urls(), "status": status, **context},
     )
     return HttpResponse(html, status=status)
 

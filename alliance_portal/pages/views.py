@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -73,8 +73,18 @@ def home(request):
 def role(request, kind):
     if kind != kind.lower() or kind.upper() not in Designation.Kind.values:
         raise Http404("No such role.")
-    page = get_object_or_404(RolePage, kind=kind.upper())
-    return render(request, "pages/role.html", {"page": page, "roles": RolePage.objects.all()})
+    roles = list(RolePage.objects.all())
+    page = next((role for role in roles if role.kind == kind.upper()), None)
+    if page is None:
+        raise Http404("No such role.")
+    context = {
+        "page": page,
+        "kind_name": page.get_kind_display(),
+        "other_roles": [
+            (role.get_absolute_url(), role.get_kind_display()) for role in roles if role is not page
+        ],
+    }
+    return render(request, "pages/role.html", context)
 
 
 # When the accessibility statement was written and last reviewed; axe-core checks every

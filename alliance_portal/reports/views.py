@@ -2,7 +2,10 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from alliance_portal.accounts import scoping
@@ -14,7 +17,7 @@ from .dashboard import (
     TRIAGE_WAITING_WORKING_DAYS,
     dashboard_figures,
 )
-from .snapshots import dashboard_snapshot
+from .snapshots import dashboard_snapshot, scope_key
 
 
 def _chosen_alliance(request, alliances):
@@ -42,27 +45,47 @@ def dashboard(request):
     snapshot = dashboard_snapshot(
         user, alliance_id, lambda: dashboard_figures(user, alliance_id=alliance_id)
     )
-    figures = snapshot.figures
     request.current_app = admin.site.name
     context = {
         **admin.site.each_context(request),
         "title": "Dashboard",
         "subtitle": alliance.name if alliance else "All alliances",
-        "figures": figures,
+        "figures": snapshot.figures,
+        "figures_html": _figures_html(snapshot, scope_key(user, alliance_id)),
         "as_of": snapshot.as_of,
         "refreshed_within": settings.DASHBOARD_STALE_SECONDS,
         "alliances": alliances,
         "alliance": alliance,
-        "chart": requests_per_month_svg(figures.months),
-        "state_columns": [
-            (state.status, state.label, STATE_COLOURS[state.status]) for state in figures.states
-        ],
-        "month_rows": [
-            (month, [month.counts.get(state.status, 0) for state in figures.states])
-            for month in figures.months
-        ],
-        "triage_working_days": TRIAGE_WAITING_WORKING_DAYS,
-        "proposal_days": PROPOSAL_WAITING_DAYS,
-        "list_limit": LIST_LIMIT,
     }
     return TemplateResponse(request, "admin/reports/dashboard.html", context)
+
+
+def _figures_html(snapshot, key):
+    """The tables and chart of one snapshot, rendered once and kept beside it in the shared
+    cache: everyone of the scope sees the same, so only the page around it is per request."""
+    cache_key = (
+        f"{key}:html:{snapshot.as_of.isoformat()}" if key and snapshot.version is not None else None
+    )
+    if cache_key and (html := cache.get(cache_key)) is not None:
+        return mark_safe(html)
+    figures = snapshot.figures
+    html = render_to_string(
+        "admin/reports/dashboard_figures.html",
+        {
+            "figures": figures,
+            "chart": requests_per_month_svg(figures.months),
+            "state_columns": [
+                (state.status, state.label, STATE_COLOURS[state.status]) for state in figures.states
+            ],
+            "month_rows": [
+                (month, [month.counts.get(state.status, 0) for state in figures.states])
+                for month in figures.months
+            ],
+            "triage_working_days": TRIAGE_WAITING_WORKING_DAYS,
+            "proposal_days": PROPOSAL_WAITING_DAYS,
+            "list_limit": LIST_LIMIT,
+        },
+    )
+    if cache_key:
+        cache.set(cache_key, str(html), settings.DASHBOARD_MAX_AGE_SECONDS)
+    return html

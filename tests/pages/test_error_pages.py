@@ -35,6 +35,9 @@ def assert_portal_page(response, status, *texts):
         assert text in page, text
     for text in BARE_DJANGO:
         assert text not in page
+    # The header's and footer's links are there even where no request context is used.
+    assert 'href=""' not in page
+    assert 'class="govuk-footer__link" href="/' in page
     return page
 
 
