@@ -66,8 +66,11 @@ def _advisory_lock(name, *, using):
 def lock_path(name, *, using=DEFAULT_DB_ALIAS):
     database = str(connections[using].settings_dict["NAME"])
     if database.startswith("file:") or ":memory:" in database or "mode=memory" in database:
-        # An in-memory database (the tests'): one lock per checkout and database.
-        tag = hashlib.sha256(f"{settings.BASE_DIR}:{database}".encode()).hexdigest()[:12]
+        # An in-memory database (the tests') lives in one process: one lock per checkout,
+        # database and process, so parallel test processes (pytest-xdist), each with a
+        # database of its own under the same name, never hold each other's lock.
+        owner = f"{settings.BASE_DIR}:{database}:{os.getpid()}"
+        tag = hashlib.sha256(owner.encode()).hexdigest()[:12]
         return Path(tempfile.gettempdir()) / f"alliance_portal-{tag}.{name}.lock"
     return Path(f"{database}.{name}.lock")
 
