@@ -136,3 +136,13 @@ def test_local_times_follow_the_clocks(awkward, monkeypatch):
     # Given as 01:00 on the night the clocks go back, and shown so, not in UTC.
     assert rows[1][created] == "2026-10-25 01:00"
     assert sheet[1][created] == datetime.datetime(2026, 10, 25, 1, 0)
+
+
+def test_finished_files_are_stored_as_they_are_not_compressed_again():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute "
+            "WHERE attrelid = 'reports_exportchunk'::regclass AND attname = 'data'"
+        )
+        # EXTERNAL: out of line, without TOAST's compression.
+        assert cursor.fetchone()[0] == "e"
