@@ -28,6 +28,7 @@ from django_tasks_db.models import DBTaskResult
 from alliance_portal.accounts.models import User
 from alliance_portal.notifications.models import OutboundEmail
 from alliance_portal.pages.models import Submission
+from alliance_portal.reports.models import Export
 from alliance_portal.reports.snapshots import figures_changed
 from deployments.models import (
     Deployment,
@@ -63,6 +64,8 @@ class Summary:
     sessions: int = 0
     submission_keys: int = 0
     exports: int = 0
+    # Erasure: every kept export file, as any may hold the person's details.
+    export_files: int = 0
 
     def lines(self):
         return [
@@ -75,6 +78,7 @@ class Summary:
             f"expired sessions deleted: {self.sessions}",
             f"used submission keys deleted: {self.submission_keys}",
             f"expired exports deleted: {self.exports}",
+            f"export files deleted (any may hold the details): {self.export_files}",
         ]
 
 
@@ -378,7 +382,11 @@ def erase_person(email, *, now=None, dry_run=False):
     summary = Summary(
         requests=[r.reference for r in requests], leaders=[leader.pk] if leader else []
     )
+    # A list exported in the last EXPORT_KEEP_HOURS may name them; which files do is not
+    # known without opening each, so every kept file goes (it can be exported again).
+    kept_exports = Export.objects.all()
     if dry_run:
+        summary.export_files = kept_exports.count()
         return summary
     with transaction.atomic():
         for support_request in requests:
@@ -397,4 +405,6 @@ def erase_person(email, *, now=None, dry_run=False):
         summary.emails += _delete_emails(Q(to__iexact=email) | Q(body_text__icontains=email))
         # Worker tasks whose arguments name the address (a reset asked for, say).
         summary.tasks, _ = DBTaskResult.objects.filter(args_kwargs__icontains=email).delete()
+        _, deleted = kept_exports.delete()
+        summary.export_files = deleted.get(Export._meta.label, 0)
     return summary

@@ -8,12 +8,14 @@ from django.core.management import CommandError, call_command
 
 from alliance_portal.notifications.services import email_queue
 from alliance_portal.privacy.export import export_person
+from alliance_portal.reports.models import Export, ExportChunk
 from leaders.calendar import calendar_secret_hash
 from requests.models import SupportRequest
 from tests.admin.test_write_scope import changed_tables, snapshot
 from tests.factories import (
     AgreedDeploymentFactory,
     DesignationFactory,
+    ExportFactory,
     LeaderFactory,
     SupportLogFactory,
     SupportRequestFactory,
@@ -135,3 +137,18 @@ def test_erasure_of_a_leader_whose_work_ended(leader, client):
 def test_a_bad_address_is_refused_with_a_message():
     with pytest.raises(CommandError, match="is not an email address"):
         call_command("personal_data", "export", "not an address")
+
+
+def test_erasure_deletes_every_kept_export_file(contact, capsys):
+    """A list exported in the last day may name them: no file outlives the erasure."""
+    kept = ExportFactory()
+
+    call_command("personal_data", "erase", "cerys@school.example.org")
+    assert "and 1 export files kept from the last 24 hours" in capsys.readouterr().out
+    assert Export.objects.filter(pk=kept.pk).exists()
+
+    call_command("personal_data", "erase", "cerys@school.example.org", "--yes")
+
+    assert "export files deleted (any may hold the details): 1" in capsys.readouterr().out
+    assert not Export.objects.exists()
+    assert not ExportChunk.objects.exists()

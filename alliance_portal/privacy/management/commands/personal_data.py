@@ -11,6 +11,7 @@ changing nothing, while the person still has work under way.
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
@@ -52,7 +53,9 @@ class Command(BaseCommand):
         if not yes:
             self.stdout.write(
                 f"Would erase {email}: {len(summary.requests)} requests as the school's contact"
-                f"{', and their leader record' if summary.leaders else ''}. "
+                f"{', and their leader record' if summary.leaders else ''}, and "
+                f"{summary.export_files} export files kept from the last "
+                f"{settings.EXPORT_KEEP_HOURS} hours (any may hold their details). "
                 "Run again with --yes to erase."
             )
             return
