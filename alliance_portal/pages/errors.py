@@ -9,13 +9,12 @@ render when those are what failed.
 
 import sys
 
-from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
-from alliance_portal.pages.context_processors import fixed_urls
+from alliance_portal.pages.context_processors import portal
 
 # Seconds a browser or client is asked to wait before trying again after a 503.
 RETRY_AFTER_SECONDS = 30
@@ -34,10 +33,9 @@ def _page(request, template, *, status, **context):
 
 def _bare_page(template, *, status, **context):
     """Render with no request context: no session, user or database is touched."""
-    html = loader.render_to_string(
-        template,
-        {"portal_name": settings.PORTAL_NAME, "urls": fixed_urls(), "status": status, **context},
-    )
+    # What every page's layout needs, from the context processor that gives it (it reads
+    # nothing from the request).
+    html = loader.render_to_string(template, {**portal(None), "status": status, **context})
     return HttpResponse(html, status=status)
 
 
