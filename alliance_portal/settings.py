@@ -347,6 +347,10 @@ CACHES = {
     # the counters above. Share it between workers too, e.g. redis://.../2.
     "pages": env.cache_url("PAGE_CACHE_URL", default="locmemcache://pages"),
 }
+# Django's Redis backend, keeping one client per connection pool (alliance_portal/cache.py).
+for _cache in CACHES.values():
+    if _cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        _cache["BACKEND"] = "alliance_portal.cache.SharedClientRedisCache"
 
 # Background work (django-tasks, database backend): the outbox's delivery and
 # anything else a web request must not wait for. `manage.py db_worker` runs it.

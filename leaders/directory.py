@@ -305,15 +305,30 @@ VERSION_CACHE_KEY = "leaders:directory:version"
 page_cache = caches["pages"]
 
 
-def page_cache_key(page_key):
-    """The cache key for one directory page, from the form's `page_key()`."""
+def page_cache_key(page_key, version=None):
+    """The cache key for one directory page, from the form's `page_key()`, under the
+    directory's current version (read here unless the caller has just read it)."""
+    if version is None:
+        version = current_version()
+    return f"leaders:directory:page:{version}:{hashlib.sha256(page_key.encode()).hexdigest()}"
+
+
+def current_version():
+    """The version every cached directory page is kept under (see `directory_changed`)."""
     version = cache.get(VERSION_CACHE_KEY)
     if version is None:
-        # A fresh number, never an old one: pages cached under a version that
-        # was evicted must not come back.
+        # A fresh number, never an old one: pages cached under a version that was
+        # evicted must not come back.
         cache.add(VERSION_CACHE_KEY, time.time_ns(), None)
         version = cache.get(VERSION_CACHE_KEY)
-    return f"leaders:directory:page:{version}:{hashlib.sha256(page_key.encode()).hexdigest()}"
+    return version
+
+
+def filter_choices():
+    """`place_choices()` and `area_and_phase_choices()`, in one read of the cache."""
+    found = cache.get_many([PLACES_CACHE_KEY, AREAS_AND_PHASES_CACHE_KEY])
+    places = found.get(PLACES_CACHE_KEY) or place_choices()
+    return places, found.get(AREAS_AND_PHASES_CACHE_KEY) or area_and_phase_choices()
 
 
 def directory_changed(sender=None, instance=None, **kwargs):

@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -64,6 +65,17 @@ class SearchField(forms.CharField):
         return self.to_python(data)
 
 
+class PreparedChoices(BaseChoiceIterator):
+    """Choices already in the form Django normalises them to, which it then takes as
+    they are (as it does its own lazy choices)."""
+
+    def __init__(self, choices):
+        self.choices = choices
+
+    def __iter__(self):
+        return iter(self.choices)
+
+
 # The directory's page number: read from the same query, but not a filter the form shows.
 PAGE_NUMBER = forms.IntegerField(min_value=1, required=False)
 
@@ -121,20 +133,28 @@ class DirectoryFilterForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, choices=None, **kwargs):
+        """`choices`: (`directory.place_choices()`, `directory.area_and_phase_choices()`),
+        when the caller has them already."""
         super().__init__(*args, **kwargs)
-        areas, phases = directory.area_and_phase_choices()
-        self.fields["area"].choices = [(ANY, "Any area"), *areas]
-        self.fields["phase"].choices = [(ANY, "Any phase"), *phases]
-        local_authorities, regions = directory.place_choices()
-        self.fields["local_authority"].choices = [
-            (ANY, "Anywhere"),
-            *((str(code), name) for code, name in local_authorities),
-        ]
-        self.fields["region"].choices = [
-            (ANY, "Anywhere"),
-            *((region, region) for region in regions),
-        ]
+        places, areas_and_phases = choices or (
+            directory.place_choices(),
+            directory.area_and_phase_choices(),
+        )
+        areas, phases = areas_and_phases
+        local_authorities, regions = places
+        # Already (value, label) pairs and (group, pairs): Django need not normalise the
+        # 200 or so options again, which took longer than the rest of the form.
+        for name, options in (
+            ("area", [(ANY, "Any area"), *areas]),
+            ("phase", [(ANY, "Any phase"), *phases]),
+            (
+                "local_authority",
+                [(ANY, "Anywhere"), *((str(code), name) for code, name in local_authorities)],
+            ),
+            ("region", [(ANY, "Anywhere"), *((region, region) for region in regions)]),
+        ):
+            self.fields[name].choices = PreparedChoices(options)
         for name, field in self.fields.items():
             css = "govuk-input" if name == "q" else "govuk-select"
             field.widget.attrs["class"] = f"{css} govuk-!-width-full"

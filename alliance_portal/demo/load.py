@@ -34,6 +34,10 @@ class Throughput:
     requests: int
     problems: str = ""
     p99_ms: float | None = None
+    # The bare view's requests/s, loaded just before this path on the same server.
+    floor_per_s: float | None = None
+    # The machine's one-minute load average as the path's load ended.
+    load: float | None = None
 
     def as_dict(self):
         return {
@@ -43,6 +47,8 @@ class Throughput:
             "p99_ms": self.p99_ms,
             "requests": self.requests,
             "problems": self.problems,
+            "floor_per_s": self.floor_per_s,
+            "load": self.load,
         }
 
 
@@ -201,9 +207,10 @@ def parse_wrk(path, output):
 
 
 def measure_throughput(
-    paths, *, cwd, env, log_path, host="localhost", workers=2, duration=10, warmup=3
+    paths, *, cwd, env, log_path, floor, host="localhost", workers=2, duration=10, warmup=3
 ):
-    """Serve the portal with gunicorn and load each path in turn with wrk.
+    """Serve the portal with gunicorn and load each path in turn with wrk, each just after
+    the `floor` path (the bare view), so both meet the machine in the same state.
 
     Each path is first fetched `warmup` times and must answer 200, so a
     misconfigured server (a redirect to HTTPS, a refused Host) fails loudly
@@ -214,7 +221,7 @@ def measure_throughput(
         raise LoadError("wrk is not installed")
     results = []
     with gunicorn_server(cwd=cwd, env=env, log_path=log_path, workers=workers) as port:
-        for path in paths:
+        for path in [floor, *paths]:
             for _ in range(warmup):
                 status = get_status(port, path, host=host, timeout=30)
                 if status != 200:
@@ -222,22 +229,26 @@ def measure_throughput(
                         f"{path} answered {status} under gunicorn, not 200; "
                         f"its log ({log_path}) ends:\n{_log_tail(log_path)}"
                     )
-            results.append(run_wrk(wrk, port, path, host=host, duration=duration))
+        for path in paths:
+            bare = run_wrk(wrk, port, floor, host=host, duration=duration)
+            result = run_wrk(wrk, port, path, host=host, duration=duration)
+            result.floor_per_s, result.load = bare.requests_per_s, os.getloadavg()[0]
+            results.append(result)
     return results
 
 
-def format_throughput_table(results):
-    bare = results[0].requests_per_s if results else 0
+def format_throughput_table(results, floor):
     lines = [
-        "| path | requests/s | p50 latency | p99 latency | vs bare view | note |",
-        "| --- | ---: | ---: | ---: | ---: | --- |",
+        f"| path | requests/s | p50 latency | p99 latency | floor: {floor}, just before "
+        "| ratio | load | note |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in results:
-        ratio = f"{r.requests_per_s / bare:.3f}×" if bare else ""
+        ratio = f"{r.requests_per_s / r.floor_per_s:.3f}" if r.floor_per_s else ""
         lines.append(
             f"| {r.path} | {r.requests_per_s:,.0f} | {format_latency(r.p50_ms)} "
             f"| {format_latency(r.p99_ms) if r.p99_ms is not None else ''} "
-            f"| {ratio} | {r.problems} |"
+            f"| {r.floor_per_s or 0:,.0f} | {ratio} | {r.load:.1f} | {r.problems} |"
         )
     return "\n".join(lines)
 

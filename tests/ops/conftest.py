@@ -45,14 +45,15 @@ def start_gunicorn(tmp_path, production_environment):
     """Starts gunicorn with the portal's config on a free port; stops it at the end."""
     started = []
 
-    def start(*extra_args):
+    def start(*extra_args, env=None):
+        """`env`: the environment to serve with, if not the module's production one."""
         port = free_port()
         out, err = tmp_path / f"{port}.stdout", tmp_path / f"{port}.stderr"
         with open(out, "wb") as stdout, open(err, "wb") as stderr:
             server = subprocess.Popen(
                 [*gunicorn_command(port=port, workers=2), *extra_args],
                 cwd=ROOT,
-                env=production_environment,
+                env=env or production_environment,
                 stdout=stdout,
                 stderr=stderr,
                 start_new_session=True,

@@ -116,3 +116,55 @@ def test_the_short_way_to_an_unfiltered_key_agrees_with_the_form(query):
 
     assert DirectoryFilterForm.unfiltered_page_key(data) == DirectoryFilterForm(data).page_key()
     assert DirectoryFilterForm.unfiltered_page_key(QueryDict("kind=SLE")) is None
+
+
+def test_a_workers_copy_of_a_page_ends_when_the_shared_entry_does(client, leader, monkeypatch):
+    from django.core.cache import caches
+
+    from alliance_portal.pages import public_cache
+    from leaders.models import Leader
+
+    looked_at(client, "/leaders/")
+    assert looked_at(Client(), "/leaders/")[0] == 0  # the worker's own copy
+    Leader.objects.filter(pk=leader.pk).update(full_name="Owen Renamed")  # no signal
+    later = public_cache.time.time() + public_cache.PAGE_CACHE_SECONDS + 1
+    monkeypatch.setattr(public_cache.time, "time", lambda: later)
+    caches["pages"].clear()  # as the shared cache drops it at the same moment
+
+    queries, page = looked_at(Client(), "/leaders/")
+
+    assert queries > 0
+    assert "Owen Renamed" in page
+
+
+def test_a_worker_keeps_only_its_most_recent_pages():
+    from alliance_portal.pages.public_cache import RecentPages
+
+    recent = RecentPages(size=2)
+    pages = {}
+    for name in ("a", "b", "c"):
+        pages[name] = HttpResponse(name)
+        pages[name].kept_until = 2**40
+        recent.put(name, pages[name])
+
+    assert recent.get("a") is None
+    assert recent.get("b").content == b"b"
+    assert recent.get("c").content == b"c"
+    assert recent.get("c") is not recent.get("c")  # each look gets a response of its own
+
+
+def test_a_filter_refused_before_a_change_applies_after_it(client, leader):
+    """What the filter form makes of a query is remembered per version of the
+    directory: a local authority becomes a choice once a leader works there."""
+    from tests.factories import LocalAuthorityFactory, SchoolFactory
+
+    camden = LocalAuthorityFactory(code=202, name="Camden")
+    url = "/leaders/?local_authority=202"
+    assert "No leader in the directory works in that local authority" in looked_at(client, url)[1]
+
+    leader.home_school = SchoolFactory(local_authority=camden)
+    leader.save()
+
+    page = looked_at(Client(), url)[1]
+    assert "No leader in the directory works in that local authority" not in page
+    assert "Owen Price" in page

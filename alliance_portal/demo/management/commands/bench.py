@@ -72,7 +72,10 @@ DIRECTORY_FILTERS = {
     "phase": "primary",
     "q": "teach classrooms",
 }
-THROUGHPUT_PATHS = ["/healthz/", "/roles/sle/", "/leaders/"]
+# Each loaded just after the bare view (the floor), in the same gunicorn; a leader's own
+# page is added once the data is there (`_throughput_paths`).
+THROUGHPUT_FLOOR = "/healthz/"
+THROUGHPUT_PATHS = ["/", "/roles/sle/", "/leaders/", "/leaders/?kind=SLE&phase=primary&page=2"]
 
 
 def _without_rate_limits():
@@ -353,7 +356,7 @@ class Command(BaseCommand):
             return
         blocks = [format_table(results)] if results else []
         if throughput:
-            blocks.append(load.format_throughput_table(throughput))
+            blocks.append(load.format_throughput_table(throughput, THROUGHPUT_FLOOR))
         if skipped:
             blocks.append(f"Throughput not measured: {skipped}")
         self.stdout.write("\n\n".join(blocks))
@@ -1058,13 +1061,16 @@ class Command(BaseCommand):
             "ALLOWED_HOSTS": ",".join(hosts if BENCH_HOST in hosts else [*hosts, BENCH_HOST]),
         }
         duration = options["wrk_duration"]
+        leader = listed_leaders().first()
+        paths = [*THROUGHPUT_PATHS, *([f"/leaders/{leader.pk}/"] if leader else [])]
         self.stderr.write(
-            f"Loading {', '.join(THROUGHPUT_PATHS)} with wrk -t2 -c8 -d{duration}s "
-            "(gunicorn, 2 sync workers, loopback)..."
+            f"Loading {', '.join(paths)} with wrk -t2 -c8 -d{duration}s, each just after "
+            f"{THROUGHPUT_FLOOR} (gunicorn, 2 sync workers, loopback)..."
         )
         try:
             results = load.measure_throughput(
-                THROUGHPUT_PATHS,
+                paths,
+                floor=THROUGHPUT_FLOOR,
                 cwd=settings.BASE_DIR,
                 env=env,
                 log_path=BENCH_DIR / "gunicorn.log",
