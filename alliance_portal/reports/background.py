@@ -14,7 +14,9 @@ each new export and by `manage.py apply_retention`).
 
 import datetime
 import logging
+import struct
 import tempfile
+import uuid
 
 from django.apps import apps
 from django.conf import settings
@@ -107,11 +109,12 @@ def build(export_id, *, now=None):
             raise PermissionDenied
         # Refused (PermissionDenied) if they may no longer view the list.
         queryset, table = changelist_queryset(export)
-        total = queryset.count()
-        Export.objects.filter(pk=export.pk).update(rows_total=total)
+        # The bar moves against the count taken when it was asked for (`rows_total`); the
+        # rows written replace it at the end.
         with tempfile.TemporaryFile() as output, _Progress(export.pk, queryset) as progress:
             exports.write_export(table, queryset, export.format, output, on_row=progress)
-            size = _store(export.pk, output)
+            size = _store(export.pk, output, queryset.db)
+        total = progress.done
     except Exception as error:
         logger.exception("export %s failed", export.pk)
         ExportChunk.objects.filter(export_id=export.pk).delete()
@@ -141,7 +144,7 @@ class _Progress:
     that polls sees it); elsewhere it goes through the worker's own connection."""
 
     def __init__(self, export_id, queryset):
-        self.export_id = export_id
+        self.export_id, self.done = export_id, 0
         self.side = (
             connections[queryset.db].copy() if exports.copies_in_the_database(queryset) else None
         )
@@ -154,6 +157,7 @@ class _Progress:
             self.side.close()
 
     def __call__(self, done):
+        self.done = done
         if done % PROGRESS_EVERY:
             return
         now = timezone.now()
@@ -169,17 +173,55 @@ class _Progress:
             )
 
 
-def _store(export_id, output):
+def _store(export_id, output, using):
     """Copy the finished file into the database, a chunk at a time, all or nothing."""
     output.seek(0)
     size = 0
-    with transaction.atomic():
+    with transaction.atomic(using=using):
+        if connections[using].vendor == "postgresql":
+            chunks = _BinaryCopy(export_id, output)
+            table = connections[using].ops.quote_name(ExportChunk._meta.db_table)
+            with connections[using].cursor() as cursor:
+                cursor.cursor.copy_expert(
+                    f"COPY {table} (export_id, position, data) FROM STDIN WITH (FORMAT binary)",
+                    chunks,
+                )
+            return chunks.size
         position = 0
         while data := output.read(CHUNK_BYTES):
-            ExportChunk.objects.create(export_id=export_id, position=position, data=data)
+            ExportChunk.objects.using(using).create(
+                export_id=export_id, position=position, data=data
+            )
             position += 1
             size += len(data)
     return size
+
+
+class _BinaryCopy:
+    """The file's chunks as rows of COPY's binary format, read a chunk at a time: bytes go
+    in as they are, where an INSERT would send each as hex text to be parsed back (0.15 s
+    of a 12 MB file's 0.2 s)."""
+
+    # The format's signature, flags and header extension; each row's field count; its end.
+    HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+    TRAILER = struct.pack("!h", -1)
+
+    def __init__(self, export_id, output):
+        self.export = uuid.UUID(str(export_id)).bytes
+        self.output, self.position, self.size, self.pending = output, 0, 0, self.HEADER
+
+    def read(self, _size=-1):
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            return pending
+        data = self.output.read(CHUNK_BYTES)
+        if not data:
+            self.pending = b""
+            return self.TRAILER
+        row = struct.pack("!hi16sii", 3, 16, self.export, 4, self.position)
+        self.position += 1
+        self.size += len(data)
+        return row + struct.pack("!i", len(data)) + data
 
 
 def file_chunks(export):

@@ -32,8 +32,10 @@ from operator import itemgetter
 from xml.sax.saxutils import escape, quoteattr
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Window
+from django.db.models import Count, F, IntegerField, OrderBy, OuterRef, Subquery, Window
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from openpyxl import Workbook
@@ -182,8 +184,9 @@ class _AreaNames:
             f"GROUP BY m.supportrequest_id) AS {alias} ON {alias}.id = t.{column}"
         ), []
 
-    def sql(self, joined):
-        return f"{joined}.names", []
+    def sql(self, names):
+        """`names`: the joined subquery's `names`, as the sorted rows carry it."""
+        return names, []
 
 
 area_names = _AreaNames()
@@ -455,6 +458,8 @@ def _xlsx_cell(value):
 _ILLEGAL = "E'[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f]'"
 # Text that needs any work in a sheet: such a character, one to escape, or a formula.
 _NEEDS_WORK = "E'[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f&<>\\r\\n]|^[=+@\\t-]'"
+# The same for a row's texts joined with "|": a formula may start any of them.
+_ROW_NEEDS_WORK = "E'[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f&<>\\r\\n]|(^|[|])[=+@\\t-]'"
 # COPY's CSV format with a delimiter and quote that no line holds: each line comes out as
 # it is, one per row (the XML of a row never holds a raw newline: see _xlsx_cell_sql).
 _AS_IS = "WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
@@ -465,45 +470,96 @@ def copies_in_the_database(queryset):
     return connections[queryset.db].vendor == "postgresql"
 
 
-def _display_sql(table, queryset):
-    """The SQL of the export's rows: its row number (`n`, from 1, in the list's order) and
-    each column's value as exported (`v0`, `v1`, …), with parameters.
+def _ordering_keys(queryset):
+    """The list's order as values to sort by: ({annotation name: expression}, the SQL
+    directions in order). A field, an annotation or an expression is sorted by as it is;
+    an order Django works out itself (a relation, by its model's ordering) is numbered
+    by a window in the list's order instead."""
+    ordering = queryset.query.order_by or queryset.model._meta.ordering or ["pk"]
+    keys, directions = {}, []
+    for index, item in enumerate(ordering):
+        name = f"export_o{index}"
+        if isinstance(item, str) and _plain_field(queryset, item.lstrip("-")):
+            keys[name] = F(item.lstrip("-"))
+            directions.append(" DESC" if item.startswith("-") else "")
+        elif isinstance(item, OrderBy) and not isinstance(item.expression, str):
+            keys[name] = item.expression
+            nulls = " NULLS FIRST" if item.nulls_first else " NULLS LAST" if item.nulls_last else ""
+            directions.append((" DESC" if item.descending else "") + nulls)
+        else:
+            return {"export_o0": Window(RowNumber(), order_by=list(ordering))}, [""]
+    return keys, directions
 
-    The list's own query is `t`; a column whose display needs rows of another table (a
-    request's areas) joins them in with `display.join(alias, column)`, once per export
-    rather than once per row."""
+
+def _plain_field(queryset, name):
+    """Whether ordering by `name` sorts by that one value (not by a related model's order)."""
+    if name in queryset.query.annotations:
+        return True
+    model, field = queryset.model, None
+    for part in name.split(LOOKUP_SEP):
+        if model is None:
+            return False
+        try:
+            field = model._meta.pk if part == "pk" else model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        model = field.related_model
+    return field is not None and not field.is_relation
+
+
+def _rows_sql(table, queryset, line):
+    """The SQL of the export's rows in the list's order: what `line(values, literal)`
+    makes of each row's exported values (a list of (column, SQL) pairs: a choice's label,
+    the areas joined, …), where `literal(sql, params)` puts parameters in as literals,
+    so that a format may write a value more than once (to test it, then to show it).
+
+    The list's own values (`t`: c0, c1, … and the ordering keys o0, o1, …) are joined
+    with what a column's display needs from other tables (a request's areas, once per
+    export rather than once per row) and sorted first, then each row is written from the
+    sorted rows: sorting the narrow rows, not the finished text, halved the CSV's query."""
     fields = list(dict.fromkeys(f for column in table.columns for f in column.fields))
     where = {name: f"c{index}" for index, name in enumerate(fields)}
-    ordering = queryset.query.order_by or queryset.model._meta.ordering or ["pk"]
+    keys, directions = _ordering_keys(queryset)
     values = (
         table.prepare(queryset)
         .annotate(**table.annotations)
-        .annotate(export_row=Window(RowNumber(), order_by=list(ordering)))
-        .values_list(*fields, "export_row")
+        .annotate(**keys)
+        .order_by()
+        .values_list(*fields, *keys)
     )
     inner, params = values.query.sql_with_params()
-    names = ", ".join([*where.values(), "n"])
-    shown, shown_params, joins, join_params = [], [], [], []
+    names = [*where.values(), *(f"o{index}" for index in range(len(keys)))]
+    literal = connections[queryset.db].ops.compose_sql
+    joins, join_params, shown = [], [], []
     for index, column in enumerate(table.columns):
-        refs = [f"t.{where[name]}" for name in column.fields]
+        refs = [f"s.{where[name]}" for name in column.fields]
         if hasattr(column.display, "join"):
             sql, column_params = column.display.join(f"j{index}", where[column.fields[0]])
-            joins.append(sql)
+            joins.append((f"j{index}", sql))
             join_params += column_params
-            refs = [f"j{index}"]
-        sql, column_params = column.display.sql(*refs) if column.display else (refs[0], [])
-        shown.append(f"{sql} AS v{index}")
-        shown_params += column_params
-    # OFFSET 0 keeps each value worked out once, however often the format refers to it.
-    return (
-        f"WITH t ({names}) AS ({inner}) "
-        f"SELECT t.n, {', '.join(shown)} FROM t {' '.join(joins)} OFFSET 0",
-        [*params, *shown_params, *join_params],
+            refs = [f"s.j{index}"]
+        sql, sql_params = column.display.sql(*refs) if column.display else (refs[0], [])
+        shown.append((column, literal(sql, sql_params)))
+    order = ", ".join(f"o{index}{direction}" for index, direction in enumerate(directions))
+    joined = "".join(f", {alias}.names AS {alias}" for alias, _ in joins)
+    # OFFSET 0: sorted here, and PostgreSQL knows the rows come out in this order.
+    sorted_rows = (
+        f"SELECT t.*{joined} FROM ({inner}) AS t ({', '.join(names)}) "
+        f"{' '.join(sql for _, sql in joins)} ORDER BY {order} OFFSET 0"
     )
+    return (
+        f"SELECT {line(shown, literal)} FROM ({sorted_rows}) AS s ORDER BY {order}",
+        [*params, *join_params],
+    )
+
+
+# The code points of FORMULA_PREFIXES: testing a text's first one with ascii() took a
+# sixth of the CSV's query where left() and six text comparisons had.
+_FORMULA_CODES = ", ".join(str(ord(prefix)) for prefix in FORMULA_PREFIXES)
 
 
 def _neutralised_sql(value):
-    return f"CASE WHEN left({value}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {value} ELSE {value} END"
+    return f"CASE WHEN ascii({value}) IN ({_FORMULA_CODES}) THEN '''' || {value} ELSE {value} END"
 
 
 def _csv_value_sql(column, value):
@@ -543,15 +599,15 @@ class _Rows:
 def copy_csv(table, queryset, output, on_row=None):
     """Write the export as CSV to the binary file `output`: the header from here, every row
     by PostgreSQL's own CSV writer."""
-    rows, params = _display_sql(table, queryset)
-    values, value_params = [], []
-    for index, column in enumerate(table.columns):
-        sql, column_params = _csv_value_sql(column, f"r.v{index}")
-        values.append(sql)
-        value_params += column_params
+    rows, params = _rows_sql(
+        table,
+        queryset,
+        lambda values, literal: ", ".join(
+            literal(*_csv_value_sql(column, value)) for column, value in values
+        ),
+    )
     output.write("".join(csv_lines(table, rows=[])).encode("utf-8"))
-    sql = f"COPY (SELECT {', '.join(values)} FROM ({rows}) AS r ORDER BY r.n) TO STDOUT WITH (FORMAT csv)"
-    _copy(sql, [*value_params, *params], output, queryset.db, on_row)
+    _copy(f"COPY ({rows}) TO STDOUT WITH (FORMAT csv)", params, output, queryset.db, on_row)
 
 
 def _xml_text_sql(value):
@@ -576,59 +632,65 @@ def _xlsx_value_sql(column, value):
         return f"{value}::text", []
     if column.kind == DATE:
         return f"({value} - date '1899-12-30')::text", []
-    # A datetime is a number of days since 1899-12-30, in local wall-clock time.
+    # A datetime is a number of days since 1899-12-30, in local wall-clock time, to as many
+    # places as a float holds (ten would move a time that ends in half a millisecond).
     seconds = f"extract(epoch FROM ({value} AT TIME ZONE %s) - timestamp '1899-12-30')"
-    return f"round({seconds} / 86400, 10)::text", [settings.TIME_ZONE]
+    return f"round({seconds} / 86400, 15)::text", [settings.TIME_ZONE]
 
 
-def _xlsx_cell_sql(column, letter, value):
-    """One cell's XML, or NULL for an empty cell (the row's concat() leaves it out)."""
+def _xlsx_cell_sql(column, value, *, checked=True):
+    """One cell's XML (and parameters): an empty cell is `<c/>`. No cell or row says where
+    it is (`r`): each follows the one before, which a reader takes as its place. Text is
+    `checked` (cleaned, quoted and escaped where it needs it) unless its row needs none."""
     if column.kind == TEXT:
-        opening, closing = '" t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>"
+        text = f"{value}::text"
+        if checked:
+            cleaned = f"regexp_replace({text}, {_ILLEGAL}, '', 'g')"
+            escaped = _xml_text_sql(_neutralised_sql(cleaned))
+            text = f"CASE WHEN {text} ~ {_NEEDS_WORK} THEN {escaped} ELSE {text} END"
+        # An empty text is an empty cell, as openpyxl leaves it.
+        shown, params = f"nullif({text}, '')", []
+        opening, closing = '<c t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>"
     else:
+        shown, params = _xlsx_value_sql(column, value)
         style = {NUMBER: "", DATE: ' s="1"', DATETIME: ' s="2"'}[column.kind]
-        opening, closing = f'"{style}><v>', "</v></c>"
+        opening, closing = f"<c{style}><v>", "</v></c>"
+    # || gives NULL for a NULL value, which coalesce() turns into the empty cell.
+    return f"coalesce('{opening}' || {shown} || '{closing}', '<c/>')", params
+
+
+def _xlsx_row_sql(values, literal):
+    """A row of the sheet as one line of XML. Its text is looked at once, all together:
+    most rows need nothing done (no character a workbook cannot hold, nothing to escape,
+    no formula), and only the rest have each text checked. The test may find work where
+    there is none (a "|=" inside a text), never the other way round."""
+
+    def cells(checked):
+        return " || ".join(
+            literal(*_xlsx_cell_sql(column, value, checked=checked)) for column, value in values
+        )
+
+    texts = [f"{value}::text" for column, value in values if column.kind == TEXT]
+    if not texts:
+        return f"'<row>' || {cells(False)} || '</row>'"
     return (
-        f"CASE WHEN {value} IS NOT NULL THEN "
-        f"concat('<c r=\"{letter}', c.row, '{opening}', {value}, '{closing}') END"
+        f"CASE WHEN concat_ws('|', {', '.join(texts)}) ~ {_ROW_NEEDS_WORK} "
+        f"THEN '<row>' || {cells(True)} || '</row>' "
+        f"ELSE '<row>' || {cells(False)} || '</row>' END"
     )
 
 
 def copy_xlsx(table, queryset, output, on_row=None):
     """Write the export as an .xlsx workbook to the binary file `output`: the package from
     here, every row of the sheet as XML from PostgreSQL."""
-    rows, params = _display_sql(table, queryset)
-    # Each value as the sheet's XML shows it, worked out once (OFFSET 0). Text is looked
-    # at once: most needs nothing done (no character a workbook cannot hold, nothing to
-    # escape, no formula), and the rest is cleaned, quoted and escaped in that order.
-    shown, shown_params, cells = ["r.n", "(r.n + 1)::text AS row"], [], []
-    for index, column in enumerate(table.columns):
-        value = f"r.v{index}"
-        if column.kind == TEXT:
-            text = f"{value}::text"
-            cleaned = f"regexp_replace({text}, {_ILLEGAL}, '', 'g')"
-            escaped = _xml_text_sql(_neutralised_sql(cleaned))
-            # An empty text is an empty cell, as openpyxl leaves it.
-            shown.append(
-                f"nullif(CASE WHEN {text} ~ {_NEEDS_WORK} THEN {escaped} ELSE {text} END, '') "
-                f"AS v{index}"
-            )
-        else:
-            sql, value_params = _xlsx_value_sql(column, value)
-            shown.append(f"{sql} AS v{index}")
-            shown_params += value_params
-        cells.append(_xlsx_cell_sql(column, get_column_letter(index + 1), f"c.v{index}"))
-    sql = (
-        f"COPY (SELECT concat('<row r=\"', c.row, '\">', {', '.join(cells)}, '</row>') "
-        f"FROM (SELECT {', '.join(shown)} FROM ({rows}) AS r OFFSET 0) AS c "
-        f"ORDER BY c.n) TO STDOUT {_AS_IS}"
-    )
+    rows, params = _rows_sql(table, queryset, _xlsx_row_sql)
+    sql = f"COPY ({rows}) TO STDOUT {_AS_IS}"
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
         for name, text in _xlsx_parts(table).items():
             package.writestr(name, text)
         with package.open("xl/worksheets/sheet1.xml", "w") as sheet, _Compressing(sheet) as rows:
             rows.write(_sheet_head(table).encode("utf-8"))
-            _copy(sql, [*shown_params, *params], rows, queryset.db, on_row)
+            _copy(sql, params, rows, queryset.db, on_row)
             rows.write(b"</sheetData></worksheet>")
 
 
