@@ -22,7 +22,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     Value,
     When,
@@ -72,14 +71,6 @@ def _in_order(field, values):
     return Case(*whens, default=len(values), output_field=IntegerField())
 
 
-def active_designations():
-    return (
-        Designation.objects.filter(status=Designation.Status.ACTIVE)
-        .select_related("alliance")
-        .order_by(_in_order("kind", KIND_ORDER))
-    )
-
-
 def areas_in_group_order():
     groups = AreaOfExpertise.Group.values
     return AreaOfExpertise.objects.order_by(_in_order("group", groups), "position", "name")
@@ -93,15 +84,11 @@ def _public_leaders():
 
 
 def listed_leaders():
-    """Every leader the public may see, with what their directory entry and page show."""
+    """Every leader the public may see, with their home school; `with_details` adds
+    what their directory entry and page show."""
     return (
         _public_leaders()
         .select_related("home_school__local_authority", "home_school__phase")
-        .prefetch_related(
-            Prefetch("designations", queryset=active_designations(), to_attr="active_designations"),
-            Prefetch("areas_of_expertise", queryset=areas_in_group_order()),
-            "phases",
-        )
         .order_by("full_name", "pk")
     )
 
@@ -110,33 +97,44 @@ KIND_POSITION = {kind: position for position, kind in enumerate(KIND_ORDER)}
 GROUP_POSITION = {group: position for position, group in enumerate(AreaOfExpertise.Group.values)}
 
 
-def listed_leader(pk):
-    """One listed leader for their own page, or None, with their active designations,
-    areas and phases in the order `listed_leaders` gives them: plain queries, put in
-    order here (building the prefetches' CASE orderings cost more than running them)."""
-    leader = (
-        _public_leaders()
-        .select_related("home_school__local_authority", "home_school__phase")
-        .filter(pk=pk)
-        .first()
-    )
-    if leader is None:
-        return None
-    designations = Designation.objects.filter(leader=leader, status=Designation.Status.ACTIVE)
-    leader.active_designations = sorted(
-        designations.select_related("alliance").order_by("pk"),
+def with_details(leaders):
+    """The leaders (a list), each with their active designations (`active_designations`,
+    NLE first), areas of expertise (`areas_in_order`, by group) and phases
+    (`phases_in_order`): three plain queries for them all, put in order here (building
+    prefetches with CASE orderings cost more than running them)."""
+    by_pk = {leader.pk: leader for leader in leaders}
+    for leader in leaders:
+        leader.active_designations, leader.areas_in_order, leader.phases_in_order = [], [], []
+    designations = Designation.objects.filter(
+        leader_id__in=by_pk, status=Designation.Status.ACTIVE
+    ).select_related("alliance")
+    for designation in sorted(
+        designations.order_by("pk"),
         key=lambda designation: KIND_POSITION.get(designation.kind, len(KIND_POSITION)),
+    ):
+        by_pk[designation.leader_id].active_designations.append(designation)
+    areas = Leader.areas_of_expertise.through.objects.filter(leader_id__in=by_pk).select_related(
+        "areaofexpertise"
     )
-    leader.areas_in_order = sorted(
-        leader.areas_of_expertise.all(),
-        key=lambda area: (
-            GROUP_POSITION.get(area.group, len(GROUP_POSITION)),
-            area.position,
-            area.name,
+    for link in sorted(
+        areas,
+        key=lambda link: (
+            GROUP_POSITION.get(link.areaofexpertise.group, len(GROUP_POSITION)),
+            link.areaofexpertise.position,
+            link.areaofexpertise.name,
         ),
-    )
-    leader.phases_in_order = list(leader.phases.all())
-    return leader
+    ):
+        by_pk[link.leader_id].areas_in_order.append(link.areaofexpertise)
+    phases = Leader.phases.through.objects.filter(leader_id__in=by_pk).select_related("phase")
+    for link in sorted(phases, key=lambda link: (link.phase.position, link.phase.pk)):
+        by_pk[link.leader_id].phases_in_order.append(link.phase)
+    return leaders
+
+
+def listed_leader(pk):
+    """One listed leader for their own page (`with_details`), or None."""
+    leader = listed_leaders().filter(pk=pk).first()
+    return None if leader is None else with_details([leader])[0]
 
 
 def directory_leaders(filters):
@@ -249,20 +247,26 @@ def place_choices():
     """Where listed leaders work: (code, name) of local authorities, and regions, A to Z."""
     places = cache.get(PLACES_CACHE_KEY)
     if places is None:
-        homes = _public_leaders().filter(home_school__isnull=False)
-        local_authorities = list(
-            homes.exclude(home_school__local_authority=None)
-            .order_by("home_school__local_authority__name", "home_school__local_authority__code")
-            .values_list("home_school__local_authority__code", "home_school__local_authority__name")
+        school = "home_school__local_authority__"
+        homes = (
+            _public_leaders()
+            .filter(home_school__isnull=False)
+            .order_by()
+            .values_list(f"{school}code", f"{school}name", "home_school__region")
             .distinct()
         )
-        regions = list(
-            homes.exclude(home_school__region="")
-            .order_by("home_school__region")
-            .values_list("home_school__region", flat=True)
-            .distinct()
+        # One query for both lists: each local authority is in one region, so the
+        # distinct triples are about as many as the local authorities.
+        local_authorities, regions = set(), set()
+        for code, name, region in homes:
+            if code is not None:
+                local_authorities.add((code, name))
+            if region:
+                regions.add(region)
+        places = (
+            sorted(local_authorities, key=lambda pair: (pair[1], pair[0])),
+            sorted(regions),
         )
-        places = (local_authorities, regions)
         cache.set(PLACES_CACHE_KEY, places, PLACES_CACHE_SECONDS)
     return places
 
@@ -278,7 +282,12 @@ def area_and_phase_choices():
     if choices is None:
         labels = dict(AreaOfExpertise.Group.choices)
         groups = {}
-        for slug, name, group in areas_in_group_order().values_list("slug", "name", "group"):
+        areas = AreaOfExpertise.objects.order_by().values_list("slug", "name", "group", "position")
+        # In group order, then by position and name, as a leader's page lists them.
+        for slug, name, group, _position in sorted(
+            areas,
+            key=lambda area: (GROUP_POSITION.get(area[2], len(GROUP_POSITION)), area[3], area[1]),
+        ):
             groups.setdefault(labels.get(group, group), []).append((slug, name))
         phases = list(Phase.objects.order_by("position").values_list("code", "name"))
         choices = (list(groups.items()), phases)

@@ -17,6 +17,7 @@ from .directory import (
     listed_leader,
     page_cache,
     page_cache_key,
+    with_details,
 )
 from .forms import DirectoryFilterForm, LeaderApplicationForm
 from .models import LeaderApplication
@@ -56,6 +57,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         paginator = Paginator(directory_leaders(filters), LEADERS_PER_PAGE)
         asked_for = form.page_number
         page = paginator.get_page(asked_for)
+        page.object_list = with_details(list(page.object_list))
         context = {
             "form": form,
             "filtered": bool(filters),

@@ -32,7 +32,7 @@ from operator import itemgetter
 from xml.sax.saxutils import escape, quoteattr
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections, transaction
 from django.db.models import Count, F, IntegerField, OrderBy, OuterRef, Subquery, Window
 from django.db.models.constants import LOOKUP_SEP
@@ -411,8 +411,13 @@ def write_export(table, queryset, format, output, on_row=None):
     `on_row(rows so far)` after each row: by the database itself where it can, else here."""
     if copies_in_the_database(queryset):
         copy = copy_csv if format == "csv" else copy_xlsx
-        copy(table, queryset, output, on_row)
-        return
+        try:
+            copy(table, queryset, output, on_row)
+            return
+        except EmptyResultSet:
+            # Django knows the list is empty (`none()`, an empty `__in`) and writes no SQL
+            # for it; raised before anything is written, and the writer below has no rows.
+            pass
     rows = table.rows(queryset)
     if on_row:
         rows = _reporting(rows, on_row)

@@ -661,7 +661,7 @@ def test_it_serves_a_page_seen_before_from_the_cache(client):
     assert len(again) == 0
     # Where leaders work, and the areas and phases to choose from, are remembered
     # across pages too.
-    assert len(other_page) == cold - 4
+    assert len(other_page) == cold - 3
 
 
 def rewrite_bio(leader):

@@ -118,6 +118,18 @@ def test_rows_come_in_the_lists_order(awkward, delivery, monkeypatch, format, or
     assert [row[0] for row in by_copy[1:]] == list(queryset.values_list("reference", flat=True))
 
 
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+@pytest.mark.parametrize(
+    "empty", [SupportRequest.objects.none, lambda: SupportRequest.objects.filter(pk__in=[])]
+)
+def test_a_list_django_knows_is_empty_is_its_header_alone(world, monkeypatch, format, empty):  # noqa: F811
+    table = exports.TABLES[SupportRequest]
+
+    by_copy = written(table, empty(), format, by_the_database=True, monkeypatch=monkeypatch)
+
+    assert by_copy == [table.headers]
+
+
 def test_halfway_hours_round_to_even_as_the_portal_rounds_them(awkward, monkeypatch):
     table = exports.TABLES[Deployment]
     queryset = Deployment.objects.filter(leader__full_name="Leader Halfway").order_by("pk")
