@@ -38,6 +38,8 @@ class Throughput:
     floor_per_s: float | None = None
     # The machine's one-minute load average as the path's load ended.
     load: float | None = None
+    # How the pages were served: "cached" (the shared page cache) or "rendered".
+    pages: str = ""
 
     def as_dict(self):
         return {
@@ -49,6 +51,7 @@ class Throughput:
             "problems": self.problems,
             "floor_per_s": self.floor_per_s,
             "load": self.load,
+            "pages": self.pages,
         }
 
 
@@ -239,14 +242,14 @@ def measure_throughput(
 
 def format_throughput_table(results, floor):
     lines = [
-        f"| path | requests/s | p50 latency | p99 latency | floor: {floor}, just before "
+        f"| path | pages | requests/s | p50 latency | p99 latency | floor: {floor}, just before "
         "| ratio | load | note |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in results:
         ratio = f"{r.requests_per_s / r.floor_per_s:.3f}" if r.floor_per_s else ""
         lines.append(
-            f"| {r.path} | {r.requests_per_s:,.0f} | {format_latency(r.p50_ms)} "
+            f"| {r.path} | {r.pages} | {r.requests_per_s:,.0f} | {format_latency(r.p50_ms)} "
             f"| {format_latency(r.p99_ms) if r.p99_ms is not None else ''} "
             f"| {r.floor_per_s or 0:,.0f} | {ratio} | {r.load:.1f} | {r.problems} |"
         )

@@ -41,3 +41,18 @@ def test_it_converts_a_median_in_seconds():
 def test_it_refuses_a_report_it_cannot_read():
     with pytest.raises(LoadError, match="Could not read wrk's report"):
         parse_wrk("/", "connection refused")
+
+
+def test_its_table_puts_each_path_beside_the_bare_view_loaded_just_before():
+    from alliance_portal.demo.load import format_throughput_table
+
+    result = parse_wrk("/roles/sle/", REPORT)
+    result.floor_per_s, result.load, result.pages = 400.0, 1.25, "cached"
+
+    table = format_throughput_table([result], "/healthz/")
+
+    assert "floor: /healthz/, just before" in table.splitlines()[0]
+    assert table.splitlines()[2] == (
+        "| /roles/sle/ | cached | 313 | 24.0 ms | 41.8 ms | 400 | 0.783 | 1.2 | "
+        "4 non-2xx/3xx responses, 2 read errors, 1 timeout errors |"
+    )

@@ -1063,20 +1063,28 @@ class Command(BaseCommand):
         duration = options["wrk_duration"]
         leader = listed_leaders().first()
         paths = [*THROUGHPUT_PATHS, *([f"/leaders/{leader.pk}/"] if leader else [])]
-        self.stderr.write(
-            f"Loading {', '.join(paths)} with wrk -t2 -c8 -d{duration}s, each just after "
-            f"{THROUGHPUT_FLOOR} (gunicorn, 2 sync workers, loopback)..."
-        )
-        try:
-            results = load.measure_throughput(
-                paths,
-                floor=THROUGHPUT_FLOOR,
-                cwd=settings.BASE_DIR,
-                env=env,
-                log_path=BENCH_DIR / "gunicorn.log",
-                host=BENCH_HOST,
-                duration=duration,
+        results = []
+        # Visitors' pages from the shared page cache, as production serves them; then
+        # with the page cache off, so every request renders its page (the filters'
+        # choices and the directory's version still come from the default cache).
+        for pages, page_cache in (("cached", None), ("rendered", "dummycache://")):
+            self.stderr.write(
+                f"Loading {', '.join(paths)} ({pages}) with wrk -t2 -c8 -d{duration}s, each "
+                f"just after {THROUGHPUT_FLOOR} (gunicorn, 2 sync workers, loopback)..."
             )
-        except load.LoadError as error:
-            raise CommandError(f"The throughput benchmark failed: {error}") from error
+            try:
+                served = load.measure_throughput(
+                    paths,
+                    floor=THROUGHPUT_FLOOR,
+                    cwd=settings.BASE_DIR,
+                    env={**env, "PAGE_CACHE_URL": page_cache} if page_cache else env,
+                    log_path=BENCH_DIR / "gunicorn.log",
+                    host=BENCH_HOST,
+                    duration=duration,
+                )
+            except load.LoadError as error:
+                raise CommandError(f"The throughput benchmark failed: {error}") from error
+            for result in served:
+                result.pages = pages
+            results += served
         return results, ""
