@@ -28,6 +28,7 @@ from django.db.models import (
 )
 from django.db.models.signals import post_delete
 
+from alliance_portal.pages.context_processors import leader_url
 from alliance_portal.schools.models import LocalAuthority, Phase, School
 
 from .models import AreaOfExpertise, Designation, Leader
@@ -98,13 +99,14 @@ GROUP_POSITION = {group: position for position, group in enumerate(AreaOfExperti
 
 
 def with_details(leaders):
-    """The leaders (a list), each with their active designations (`active_designations`,
-    NLE first), areas of expertise (`areas_in_order`, by group) and phases
-    (`phases_in_order`): three plain queries for them all, put in order here (building
+    """The leaders (a list), each with their page's address (`page_url`), their active
+    designations (`active_designations`, NLE first), areas of expertise
+    (`areas_in_order`, by group) and phases (`phases_in_order`): three plain queries for them all, put in order here (building
     prefetches with CASE orderings cost more than running them)."""
     by_pk = {leader.pk: leader for leader in leaders}
     for leader in leaders:
         leader.active_designations, leader.areas_in_order, leader.phases_in_order = [], [], []
+        leader.page_url = leader_url(leader.pk)
     designations = Designation.objects.filter(
         leader_id__in=by_pk, status=Designation.Status.ACTIVE
     ).select_related("alliance")

@@ -882,3 +882,21 @@ def test_its_fast_select_writes_the_same_html_as_djangos():
     djangos = forms.Select(choices=choices).render("place", "b", attrs)
 
     assert parse_html(ours) == parse_html(djangos)
+
+
+def test_each_result_links_to_its_leaders_page_as_reverse_gives_it(client):
+    from django.urls import reverse, set_script_prefix
+
+    from alliance_portal.pages.context_processors import leader_url
+
+    leaders = [listed_leader(full_name=name) for name in ("Amira Khan", "Owen Price")]
+    page = client.get(DIRECTORY).content.decode()
+
+    for leader in leaders:
+        assert f'href="{reverse("leaders:detail", args=[leader.pk])}">{leader.full_name}' in page
+    try:
+        set_script_prefix("/portal/")
+        assert leader_url(leaders[0].pk) == reverse("leaders:detail", args=[leaders[0].pk])
+        assert leader_url(leaders[0].pk).startswith("/portal/leaders/")
+    finally:
+        set_script_prefix("/")
