@@ -240,36 +240,38 @@ def _word_search(leaders, words):
 
 
 # The places filters list change only when leaders move school or join the
-# directory, and working them out scans every listed leader: keep them a while.
+# directory, and working them out scans every listed leader: keep them a while,
+# under the directory's version (see `directory_changed`), so that what a worker
+# remembers of a filter (public_cache._directory_page_key) goes with the choices
+# it was checked against.
 PLACES_CACHE_KEY = "leaders:directory:places"
 PLACES_CACHE_SECONDS = 300
 
 
-def place_choices():
-    """Where listed leaders work: (code, name) of local authorities, and regions, A to Z."""
-    places = cache.get(PLACES_CACHE_KEY)
+def place_choices(version=None):
+    """Where listed leaders work: (code, name) of local authorities (in the database's
+    order of names), and regions, A to Z."""
+    key = f"{PLACES_CACHE_KEY}:{current_version() if version is None else version}"
+    places = cache.get(key)
     if places is None:
         school = "home_school__local_authority__"
         homes = (
             _public_leaders()
             .filter(home_school__isnull=False)
-            .order_by()
+            .order_by(f"{school}name", f"{school}code")
             .values_list(f"{school}code", f"{school}name", "home_school__region")
             .distinct()
         )
         # One query for both lists: each local authority is in one region, so the
         # distinct triples are about as many as the local authorities.
-        local_authorities, regions = set(), set()
+        local_authorities, regions = {}, set()
         for code, name, region in homes:
             if code is not None:
-                local_authorities.add((code, name))
+                local_authorities[code, name] = None
             if region:
                 regions.add(region)
-        places = (
-            sorted(local_authorities, key=lambda pair: (pair[1], pair[0])),
-            sorted(regions),
-        )
-        cache.set(PLACES_CACHE_KEY, places, PLACES_CACHE_SECONDS)
+        places = (list(local_authorities), sorted(regions))
+        cache.set(key, places, PLACES_CACHE_SECONDS)
     return places
 
 
@@ -278,9 +280,10 @@ def place_choices():
 AREAS_AND_PHASES_CACHE_KEY = "leaders:directory:areas-and-phases"
 
 
-def area_and_phase_choices():
+def area_and_phase_choices(version=None):
     """The area filter's choices, grouped ([(group label, [(slug, name)])]), and the phases'."""
-    choices = cache.get(AREAS_AND_PHASES_CACHE_KEY)
+    key = f"{AREAS_AND_PHASES_CACHE_KEY}:{current_version() if version is None else version}"
+    choices = cache.get(key)
     if choices is None:
         labels = dict(AreaOfExpertise.Group.choices)
         groups = {}
@@ -293,7 +296,7 @@ def area_and_phase_choices():
             groups.setdefault(labels.get(group, group), []).append((slug, name))
         phases = list(Phase.objects.order_by("position").values_list("code", "name"))
         choices = (list(groups.items()), phases)
-        cache.set(AREAS_AND_PHASES_CACHE_KEY, choices, PLACES_CACHE_SECONDS)
+        cache.set(key, choices, PLACES_CACHE_SECONDS)
     return choices
 
 
@@ -335,11 +338,15 @@ def current_version():
     return version
 
 
-def filter_choices():
-    """`place_choices()` and `area_and_phase_choices()`, in one read of the cache."""
-    found = cache.get_many([PLACES_CACHE_KEY, AREAS_AND_PHASES_CACHE_KEY])
-    places = found.get(PLACES_CACHE_KEY) or place_choices()
-    return places, found.get(AREAS_AND_PHASES_CACHE_KEY) or area_and_phase_choices()
+def filter_choices(version):
+    """`place_choices()` and `area_and_phase_choices()` for the directory's `version`, in
+    one read of the cache."""
+    places, areas = f"{PLACES_CACHE_KEY}:{version}", f"{AREAS_AND_PHASES_CACHE_KEY}:{version}"
+    found = cache.get_many([places, areas])
+    return (
+        found.get(places) or place_choices(version),
+        found.get(areas) or area_and_phase_choices(version),
+    )
 
 
 def directory_changed(sender=None, instance=None, **kwargs):
@@ -384,5 +391,6 @@ def _leaders_touched(instance, kwargs):
 
 
 def forget_cached_pages():
+    """A new version: every page and filter choice kept under the old one is forgotten
+    (and expires in its own time)."""
     cache.set(VERSION_CACHE_KEY, time.time_ns(), None)
-    cache.delete_many([PLACES_CACHE_KEY, AREAS_AND_PHASES_CACHE_KEY])

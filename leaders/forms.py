@@ -138,10 +138,7 @@ class DirectoryFilterForm(forms.Form):
         """`choices`: (`directory.place_choices()`, `directory.area_and_phase_choices()`),
         when the caller has them already."""
         super().__init__(*args, **kwargs)
-        places, areas_and_phases = choices or (
-            directory.place_choices(),
-            directory.area_and_phase_choices(),
-        )
+        places, areas_and_phases = choices or directory.filter_choices(directory.current_version())
         areas, phases = areas_and_phases
         local_authorities, regions = places
         # Already (value, label) pairs and (group, pairs): Django need not normalise the

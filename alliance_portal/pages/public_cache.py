@@ -83,7 +83,8 @@ recent_pages = RecentPages()
 def page_key(request, match, version):
     """One key per page whatever spelling of the address asked for it."""
     if match.view_name == "leaders:directory":
-        return f"directory:{_directory_page_key(version, request.META.get('QUERY_STRING', ''))}"
+        # The query as Django decoded it (UTF-8), written out again in one spelling.
+        return f"directory:{_directory_page_key(version, request.GET.urlencode())}"
     # The other pages read nothing from the query string.
     return f"{match.view_name}:{request.path_info}"
 
@@ -97,7 +98,7 @@ def _directory_page_key(version, query_string):
     data = QueryDict(query_string)
     if key := DirectoryFilterForm.unfiltered_page_key(data):
         return key
-    return DirectoryFilterForm(data, choices=filter_choices()).page_key()
+    return DirectoryFilterForm(data, choices=filter_choices(version)).page_key()
 
 
 class PublicPageCacheMiddleware:

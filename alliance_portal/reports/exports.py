@@ -34,9 +34,9 @@ from xml.sax.saxutils import escape, quoteattr
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections, transaction
-from django.db.models import Count, F, IntegerField, OrderBy, OuterRef, Subquery, Window
+from django.db.models import Count, F, IntegerField, OrderBy, OuterRef, Subquery
 from django.db.models.constants import LOOKUP_SEP
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -414,9 +414,10 @@ def write_export(table, queryset, format, output, on_row=None):
         try:
             copy(table, queryset, output, on_row)
             return
-        except EmptyResultSet:
+        except (EmptyResultSet, _OrderNotInSQL):
             # Django knows the list is empty (`none()`, an empty `__in`) and writes no SQL
-            # for it; raised before anything is written, and the writer below has no rows.
+            # for it, or the list's order is not one written here: raised before anything
+            # is written, and the writer below exports the list as the queryset gives it.
             pass
     rows = table.rows(queryset)
     if on_row:
@@ -475,41 +476,71 @@ def copies_in_the_database(queryset):
     return connections[queryset.db].vendor == "postgresql"
 
 
+class _OrderNotInSQL(Exception):
+    """The list's order is one this module does not write as SQL: the Python writer
+    exports it, in the queryset's own order."""
+
+
 def _ordering_keys(queryset):
     """The list's order as values to sort by: ({annotation name: expression}, the SQL
     directions in order). A field, an annotation or an expression is sorted by as it is;
-    an order Django works out itself (a relation, by its model's ordering) is numbered
-    by a window in the list's order instead."""
+    a relation by its model's own ordering, as Django sorts a list by it."""
     ordering = queryset.query.order_by or queryset.model._meta.ordering or ["pk"]
+    if not queryset.query.standard_ordering:
+        raise _OrderNotInSQL  # reverse()
     keys, directions = {}, []
-    for index, item in enumerate(ordering):
-        name = f"export_o{index}"
-        if isinstance(item, str) and _plain_field(queryset, item.lstrip("-")):
-            keys[name] = F(item.lstrip("-"))
-            directions.append(" DESC" if item.startswith("-") else "")
+    for item in ordering:
+        if isinstance(item, str):
+            expanded = _expanded(queryset, queryset.model, "", item.lstrip("-"), item[:1] == "-")
+            for name, descending in expanded:
+                keys[f"export_o{len(keys)}"] = F(name)
+                directions.append(" DESC" if descending else "")
         elif isinstance(item, OrderBy) and not isinstance(item.expression, str):
-            keys[name] = item.expression
+            keys[f"export_o{len(keys)}"] = item.expression
             nulls = " NULLS FIRST" if item.nulls_first else " NULLS LAST" if item.nulls_last else ""
             directions.append((" DESC" if item.descending else "") + nulls)
         else:
-            return {"export_o0": Window(RowNumber(), order_by=list(ordering))}, [""]
+            raise _OrderNotInSQL
     return keys, directions
 
 
-def _plain_field(queryset, name):
-    """Whether ordering by `name` sorts by that one value (not by a related model's order)."""
-    if name in queryset.query.annotations:
-        return True
-    model, field = queryset.model, None
+def _expanded(queryset, model, prefix, name, descending, depth=0):
+    """[(field path, descending)] that ordering by `name` means: a relation stands for its
+    model's own ordering (each of its fields, a "-" turning the direction round), as
+    Django's compiler expands it; an annotation or a plain field is itself."""
+    path = f"{prefix}{name}"
+    if name == "?" or depth > 5:
+        raise _OrderNotInSQL
+    if not prefix and name in queryset.query.annotations:
+        return [(name, descending)]
+    field, current = None, model
     for part in name.split(LOOKUP_SEP):
-        if model is None:
-            return False
+        if current is None:
+            raise _OrderNotInSQL
         try:
-            field = model._meta.pk if part == "pk" else model._meta.get_field(part)
+            field = current._meta.pk if part == "pk" else current._meta.get_field(part)
         except FieldDoesNotExist:
-            return False
-        model = field.related_model
-    return field is not None and not field.is_relation
+            raise _OrderNotInSQL from None
+        current = field.related_model
+    last = name.split(LOOKUP_SEP)[-1]
+    if not field.is_relation or last in ("pk", getattr(field, "attname", None)):
+        return [(path, descending)]
+    related = field.related_model._meta.ordering
+    if not related:
+        return [(f"{path}{LOOKUP_SEP}pk", descending)]
+    keys = []
+    for item in related:
+        if not isinstance(item, str):
+            raise _OrderNotInSQL
+        keys += _expanded(
+            queryset,
+            field.related_model,
+            f"{path}{LOOKUP_SEP}",
+            item.lstrip("-"),
+            descending != (item[:1] == "-"),
+            depth + 1,
+        )
+    return keys
 
 
 def _rows_sql(table, queryset, line):
@@ -534,7 +565,13 @@ def _rows_sql(table, queryset, line):
     )
     inner, params = values.query.sql_with_params()
     names = [*where.values(), *(f"o{index}" for index in range(len(keys)))]
-    literal = connections[queryset.db].ops.compose_sql
+    compose = connections[queryset.db].ops.compose_sql
+
+    def literal(sql, params):
+        # Written in, then ready for one more pass of %-formatting (the next literal(),
+        # or _copy's): a "%" in a value, as in a label "100% funded", stays a "%".
+        return compose(sql, params).replace("%", "%%") if params else sql
+
     joins, join_params, shown = [], [], []
     for index, column in enumerate(table.columns):
         refs = [f"s.{where[name]}" for name in column.fields]

@@ -168,3 +168,34 @@ def test_a_filter_refused_before_a_change_applies_after_it(client, leader):
     page = looked_at(Client(), url)[1]
     assert "No leader in the directory works in that local authority" not in page
     assert "Owen Price" in page
+
+
+def test_filter_choices_kept_under_an_old_version_are_never_read_again(leader):
+    from django.core.cache import cache
+
+    from leaders.directory import (
+        PLACES_CACHE_KEY,
+        current_version,
+        forget_cached_pages,
+        place_choices,
+    )
+
+    cache.set(f"{PLACES_CACHE_KEY}:{current_version()}", ([(999, "Stale")], ["Nowhere"]), 300)
+    assert place_choices() == ([(999, "Stale")], ["Nowhere"])
+
+    forget_cached_pages()  # as any change to what the directory shows does
+
+    assert (999, "Stale") not in place_choices()[0]
+
+
+def test_a_search_typed_in_utf_8_and_its_look_alike_get_pages_of_their_own(client, leader):
+    # The same bytes as WSGI hands them over (each byte a character), and the
+    # percent-encoded text those characters would spell.
+    raw, look_alike = "q=caf\xc3\xa9", "q=caf%C3%83%C2%A9"
+
+    first = client.get("/leaders/", QUERY_STRING=raw).content.decode()
+    second = Client().get("/leaders/", QUERY_STRING=look_alike).content.decode()
+
+    # The search box shows each page's own search, as Django decoded it.
+    assert 'value="café"' in first
+    assert 'value="cafã©"' in second

@@ -107,6 +107,8 @@ def test_the_database_writes_what_python_writes(awkward, delivery, monkeypatch, 
 )
 @pytest.mark.parametrize("format", ["csv", "xlsx"])
 def test_rows_come_in_the_lists_order(awkward, delivery, monkeypatch, format, ordering):  # noqa: F811
+    # An alliance made last but first by name: a relation sorts by its name, not its id.
+    make_request(factories.AllianceFactory(name="Aardvark Alliance"), at(2026, 9, 1, 9, 0))
     queryset = SupportRequest.objects.order_by(*ordering)
     table = exports.TABLES[SupportRequest]
 
@@ -128,6 +130,22 @@ def test_a_list_django_knows_is_empty_is_its_header_alone(world, monkeypatch, fo
     by_copy = written(table, empty(), format, by_the_database=True, monkeypatch=monkeypatch)
 
     assert by_copy == [table.headers]
+
+
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_a_label_with_a_percent_sign_is_written_as_it_is(awkward, monkeypatch, format):
+    """Labels go into the query as literals, through more than one pass of %-formatting."""
+    status = next(c for c in exports.REQUESTS.columns if c.header == "Status").display
+    monkeypatch.setitem(status.labels, SupportRequest.Status.NEW, "New (100% unread) %s")
+    table = exports.TABLES[SupportRequest]
+    queryset = SupportRequest.objects.order_by("created_at", "pk")
+
+    by_copy = written(table, queryset, format, by_the_database=True, monkeypatch=monkeypatch)
+
+    assert by_copy == written(
+        table, queryset, format, by_the_database=False, monkeypatch=monkeypatch
+    )
+    assert "New (100% unread) %s" in [row[1] for row in by_copy]
 
 
 def test_halfway_hours_round_to_even_as_the_portal_rounds_them(awkward, monkeypatch):
@@ -161,6 +179,40 @@ def test_text_keeps_its_characters_and_a_formula_stays_text(awkward, monkeypatch
     assert "'=SUM(A1:A9)" in cells
     assert "Bell and form feed gone" in cells
     assert "Zoë Ōkubo — naïve café ✓" in cells
+
+
+@pytest.mark.parametrize(
+    "ordering",
+    [["request", "pk"], ["-request", "pk"], ["-leader", "-pk"], ["leader__full_name", "pk"]],
+)
+def test_deployments_sorted_by_a_relation_come_in_the_lists_order(
+    awkward,
+    delivery,  # noqa: F811
+    monkeypatch,
+    ordering,
+):
+    """A relation sorts by its model's own ordering (a request by newest first, a leader
+    by name), as the changelist shows it, not by the id that points at it."""
+    queryset = Deployment.objects.order_by(*ordering)
+    table = exports.TABLES[Deployment]
+
+    by_copy = written(table, queryset, "csv", by_the_database=True, monkeypatch=monkeypatch)
+
+    assert [row[0] for row in by_copy[1:]] == list(
+        queryset.values_list("request__reference", flat=True)
+    )
+    assert by_copy == written(
+        table, queryset, "csv", by_the_database=False, monkeypatch=monkeypatch
+    )
+
+
+def test_a_reversed_list_comes_reversed(awkward, monkeypatch):
+    queryset = SupportRequest.objects.order_by("created_at", "pk").reverse()
+    table = exports.TABLES[SupportRequest]
+
+    by_copy = written(table, queryset, "csv", by_the_database=True, monkeypatch=monkeypatch)
+
+    assert [row[0] for row in by_copy[1:]] == list(queryset.values_list("reference", flat=True))
 
 
 @pytest.mark.parametrize("format", ["csv", "xlsx"])
