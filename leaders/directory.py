@@ -101,8 +101,9 @@ GROUP_POSITION = {group: position for position, group in enumerate(AreaOfExperti
 def with_details(leaders):
     """The leaders (a list), each with their page's address (`page_url`), their active
     designations (`active_designations`, NLE first), areas of expertise
-    (`areas_in_order`, by group) and phases (`phases_in_order`): three plain queries for them all, put in order here (building
-    prefetches with CASE orderings cost more than running them)."""
+    (`areas_in_order`, by group) and phases (`phases_in_order`): three plain queries for
+    them all, put in order here (building prefetches with CASE orderings cost more than
+    running them)."""
     by_pk = {leader.pk: leader for leader in leaders}
     for leader in leaders:
         leader.active_designations, leader.areas_in_order, leader.phases_in_order = [], [], []
@@ -120,10 +121,8 @@ def with_details(leaders):
     )
     for link in sorted(
         areas,
-        key=lambda link: (
-            GROUP_POSITION.get(link.areaofexpertise.group, len(GROUP_POSITION)),
-            link.areaofexpertise.position,
-            link.areaofexpertise.name,
+        key=lambda link: _area_order(
+            link.areaofexpertise.group, link.areaofexpertise.position, link.areaofexpertise.name
         ),
     ):
         by_pk[link.leader_id].areas_in_order.append(link.areaofexpertise)
@@ -131,6 +130,11 @@ def with_details(leaders):
     for link in sorted(phases, key=lambda link: (link.phase.position, link.phase.pk)):
         by_pk[link.leader_id].phases_in_order.append(link.phase)
     return leaders
+
+
+def _area_order(group, position, name):
+    """Where an area of expertise comes: by group, then position, then name."""
+    return GROUP_POSITION.get(group, len(GROUP_POSITION)), position, name
 
 
 def listed_leader(pk):
@@ -251,28 +255,27 @@ PLACES_CACHE_SECONDS = 300
 def place_choices(version=None):
     """Where listed leaders work: (code, name) of local authorities (in the database's
     order of names), and regions, A to Z."""
-    key = f"{PLACES_CACHE_KEY}:{current_version() if version is None else version}"
-    places = cache.get(key)
-    if places is None:
-        school = "home_school__local_authority__"
-        homes = (
-            _public_leaders()
-            .filter(home_school__isnull=False)
-            .order_by(f"{school}name", f"{school}code")
-            .values_list(f"{school}code", f"{school}name", "home_school__region")
-            .distinct()
-        )
-        # One query for both lists: each local authority is in one region, so the
-        # distinct triples are about as many as the local authorities.
-        local_authorities, regions = {}, set()
-        for code, name, region in homes:
-            if code is not None:
-                local_authorities[code, name] = None
-            if region:
-                regions.add(region)
-        places = (list(local_authorities), sorted(regions))
-        cache.set(key, places, PLACES_CACHE_SECONDS)
-    return places
+    return _kept(_choices_key(PLACES_CACHE_KEY, version), _work_out_places)
+
+
+def _work_out_places():
+    school = "home_school__local_authority__"
+    homes = (
+        _public_leaders()
+        .filter(home_school__isnull=False)
+        .order_by(f"{school}name", f"{school}code")
+        .values_list(f"{school}code", f"{school}name", "home_school__region")
+        .distinct()
+    )
+    # One query for both lists: each local authority is in one region, so the distinct
+    # triples are about as many as the local authorities.
+    local_authorities, regions = {}, set()
+    for code, name, region in homes:
+        if code is not None:
+            local_authorities[code, name] = None
+        if region:
+            regions.add(region)
+    return list(local_authorities), sorted(regions)
 
 
 # The areas of expertise and phases the filters offer change rarely; kept like
@@ -282,22 +285,33 @@ AREAS_AND_PHASES_CACHE_KEY = "leaders:directory:areas-and-phases"
 
 def area_and_phase_choices(version=None):
     """The area filter's choices, grouped ([(group label, [(slug, name)])]), and the phases'."""
-    key = f"{AREAS_AND_PHASES_CACHE_KEY}:{current_version() if version is None else version}"
-    choices = cache.get(key)
-    if choices is None:
-        labels = dict(AreaOfExpertise.Group.choices)
-        groups = {}
-        areas = AreaOfExpertise.objects.order_by().values_list("slug", "name", "group", "position")
-        # In group order, then by position and name, as a leader's page lists them.
-        for slug, name, group, _position in sorted(
-            areas,
-            key=lambda area: (GROUP_POSITION.get(area[2], len(GROUP_POSITION)), area[3], area[1]),
-        ):
-            groups.setdefault(labels.get(group, group), []).append((slug, name))
-        phases = list(Phase.objects.order_by("position").values_list("code", "name"))
-        choices = (list(groups.items()), phases)
-        cache.set(key, choices, PLACES_CACHE_SECONDS)
-    return choices
+    return _kept(_choices_key(AREAS_AND_PHASES_CACHE_KEY, version), _work_out_areas_and_phases)
+
+
+def _work_out_areas_and_phases():
+    labels = dict(AreaOfExpertise.Group.choices)
+    groups = {}
+    areas = AreaOfExpertise.objects.order_by().values_list("slug", "name", "group", "position")
+    # In the order a leader's page lists them.
+    for slug, name, group, _position in sorted(
+        areas, key=lambda area: _area_order(area[2], area[3], area[1])
+    ):
+        groups.setdefault(labels.get(group, group), []).append((slug, name))
+    phases = list(Phase.objects.order_by("position").values_list("code", "name"))
+    return list(groups.items()), phases
+
+
+def _choices_key(name, version):
+    return f"{name}:{current_version() if version is None else version}"
+
+
+def _kept(key, work_out, found=None):
+    """The value cached at `key` (or in `found`, read already), else `work_out()`, kept."""
+    value = cache.get(key) if found is None else found.get(key)
+    if value is None:
+        value = work_out()
+        cache.set(key, value, PLACES_CACHE_SECONDS)
+    return value
 
 
 # Whole directory pages (their title and main content, the same for every
@@ -341,11 +355,12 @@ def current_version():
 def filter_choices(version):
     """`place_choices()` and `area_and_phase_choices()` for the directory's `version`, in
     one read of the cache."""
-    places, areas = f"{PLACES_CACHE_KEY}:{version}", f"{AREAS_AND_PHASES_CACHE_KEY}:{version}"
+    places = _choices_key(PLACES_CACHE_KEY, version)
+    areas = _choices_key(AREAS_AND_PHASES_CACHE_KEY, version)
     found = cache.get_many([places, areas])
     return (
-        found.get(places) or place_choices(version),
-        found.get(areas) or area_and_phase_choices(version),
+        _kept(places, _work_out_places, found),
+        _kept(areas, _work_out_areas_and_phases, found),
     )
 
 

@@ -13,7 +13,9 @@ from alliance_portal.pages.protection import protect_public_form
 from . import services
 from .directory import (
     PAGE_CACHE_SECONDS,
+    current_version,
     directory_leaders,
+    filter_choices,
     listed_leader,
     page_cache,
     page_cache_key,
@@ -49,8 +51,9 @@ def _page_links(page, query):
 @require_safe
 def directory(request: HttpRequest) -> HttpResponse:
     """The directory; its title and main content are cached, as they are the same for everyone."""
-    form = DirectoryFilterForm(request.GET)
-    key = page_cache_key(form.page_key())
+    version = current_version()
+    form = DirectoryFilterForm(request.GET, choices=filter_choices(version))
+    key = page_cache_key(form.page_key(), version)
     page_parts = page_cache.get(key)
     if page_parts is None:
         filters = form.filters
