@@ -8,6 +8,8 @@ these pages, so a template cannot show them by accident.
 import hashlib
 import re
 import time
+from dataclasses import dataclass, field
+from operator import itemgetter
 
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -29,6 +31,7 @@ from django.db.models import (
 from django.db.models.signals import post_delete
 
 from alliance_portal.pages.context_processors import leader_url
+from alliance_portal.prepared import Prepared
 from alliance_portal.schools.models import LocalAuthority, Phase, School
 
 from .models import AreaOfExpertise, Designation, Leader
@@ -96,39 +99,110 @@ def listed_leaders():
 
 KIND_POSITION = {kind: position for position, kind in enumerate(KIND_ORDER)}
 GROUP_POSITION = {group: position for position, group in enumerate(AreaOfExpertise.Group.values)}
+KIND_LABELS = dict(Designation.Kind.choices)
+GROUP_LABELS = dict(AreaOfExpertise.Group.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class ShownDesignation:
+    """An active designation as the public pages show it."""
+
+    kind: str
+    label: str
+    # The designating alliance's name, or "" for a national designation.
+    designated_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShownArea:
+    """An area of expertise as the public pages show it: its name, under its group."""
+
+    name: str
+    group: str
+
+    def __str__(self):
+        return self.name
+
+
+@dataclass(slots=True)
+class LeaderPage:
+    """What a listed leader's own page shows."""
+
+    pk: int
+    full_name: str
+    job_title: str
+    bio: str
+    school_name: str | None
+    local_authority_name: str | None
+    school_phase_name: str | None
+    active_designations: list = field(default_factory=list)
+    areas_in_order: list = field(default_factory=list)
+    phases_in_order: list = field(default_factory=list)
+
+
+# A page of the directory shows at most this many leaders (LEADERS_PER_PAGE), and
+# their details are read for that many ids at a time: a shorter list is padded with
+# repeats of its last id, so the three queries below are each built once.
+DETAILS_AT_ONCE = 20
+
+_DESIGNATIONS = Prepared(
+    lambda *leader_ids: (
+        Designation.objects.filter(leader_id__in=leader_ids, status=Designation.Status.ACTIVE)
+        .order_by("pk")
+        .values_list("leader_id", "kind", "alliance__name")
+    )
+)
+_AREAS = Prepared(
+    lambda *leader_ids: (
+        Leader.areas_of_expertise.through.objects.filter(leader_id__in=leader_ids)
+        .order_by()
+        .values_list(
+            "leader_id",
+            "areaofexpertise__group",
+            "areaofexpertise__position",
+            "areaofexpertise__name",
+        )
+    )
+)
+_PHASES = Prepared(
+    lambda *leader_ids: (
+        Leader.phases.through.objects.filter(leader_id__in=leader_ids)
+        .order_by()
+        .values_list("leader_id", "phase__position", "phase_id", "phase__name")
+    )
+)
 
 
 def with_details(leaders):
-    """The leaders (a list), each with their page's address (`page_url`), their active
-    designations (`active_designations`, NLE first), areas of expertise
-    (`areas_in_order`, by group) and phases (`phases_in_order`): three plain queries for
-    them all, put in order here (building prefetches with CASE orderings cost more than
-    running them)."""
+    """The leaders (a list of Leader or LeaderPage), each with their page's address
+    (`page_url`), their active designations (`active_designations`, NLE first), areas of
+    expertise (`areas_in_order`, by group) and phases (`phases_in_order`, names): three
+    queries for them all, built once (`Prepared`) and put in order here."""
     by_pk = {leader.pk: leader for leader in leaders}
     for leader in leaders:
         leader.active_designations, leader.areas_in_order, leader.phases_in_order = [], [], []
-        leader.page_url = leader_url(leader.pk)
-    designations = Designation.objects.filter(
-        leader_id__in=by_pk, status=Designation.Status.ACTIVE
-    ).select_related("alliance")
-    for designation in sorted(
-        designations.order_by("pk"),
-        key=lambda designation: KIND_POSITION.get(designation.kind, len(KIND_POSITION)),
-    ):
-        by_pk[designation.leader_id].active_designations.append(designation)
-    areas = Leader.areas_of_expertise.through.objects.filter(leader_id__in=by_pk).select_related(
-        "areaofexpertise"
-    )
-    for link in sorted(
-        areas,
-        key=lambda link: _area_order(
-            link.areaofexpertise.group, link.areaofexpertise.position, link.areaofexpertise.name
-        ),
-    ):
-        by_pk[link.leader_id].areas_in_order.append(link.areaofexpertise)
-    phases = Leader.phases.through.objects.filter(leader_id__in=by_pk).select_related("phase")
-    for link in sorted(phases, key=lambda link: (link.phase.position, link.phase.pk)):
-        by_pk[link.leader_id].phases_in_order.append(link.phase)
+    if not by_pk:
+        return leaders
+    if isinstance(leaders[0], Leader):
+        for leader in leaders:
+            leader.page_url = leader_url(leader.pk)
+    ids = list(by_pk)
+    for start in range(0, len(ids), DETAILS_AT_ONCE):
+        chunk = ids[start : start + DETAILS_AT_ONCE]
+        chunk += chunk[-1:] * (DETAILS_AT_ONCE - len(chunk))
+        designations = _DESIGNATIONS.rows(*chunk)
+        for leader_id, kind, alliance_name in sorted(
+            designations, key=lambda row: KIND_POSITION.get(row[1], len(KIND_POSITION))
+        ):
+            by_pk[leader_id].active_designations.append(
+                ShownDesignation(kind, KIND_LABELS.get(kind, kind), alliance_name or "")
+            )
+        for leader_id, group, _, name in sorted(
+            _AREAS.rows(*chunk), key=lambda row: _area_order(*row[1:])
+        ):
+            by_pk[leader_id].areas_in_order.append(ShownArea(name, GROUP_LABELS.get(group, group)))
+        for leader_id, _, _, name in sorted(_PHASES.rows(*chunk), key=itemgetter(1, 2)):
+            by_pk[leader_id].phases_in_order.append(name)
     return leaders
 
 
@@ -137,10 +211,29 @@ def _area_order(group, position, name):
     return GROUP_POSITION.get(group, len(GROUP_POSITION)), position, name
 
 
+_LEADER_PAGE = Prepared(
+    lambda pk: (
+        listed_leaders()
+        .filter(pk=pk)
+        .order_by()
+        .values_list(
+            "pk",
+            "full_name",
+            "job_title",
+            "bio",
+            "home_school__name",
+            "home_school__local_authority__name",
+            "home_school__phase__name",
+        )[:1]
+    )
+)
+
+
 def listed_leader(pk):
-    """One listed leader for their own page (`with_details`), or None."""
-    leader = listed_leaders().filter(pk=pk).first()
-    return None if leader is None else with_details([leader])[0]
+    """What a listed leader's own page shows (a LeaderPage), or None: four queries, each
+    built once."""
+    found = _LEADER_PAGE.rows(pk)
+    return with_details([LeaderPage(*found[0])])[0] if found else None
 
 
 def directory_leaders(filters):
@@ -347,8 +440,10 @@ def current_version():
     if version is None:
         # A fresh number, never an old one: pages cached under a version that was
         # evicted must not come back.
-        cache.add(VERSION_CACHE_KEY, time.time_ns(), None)
-        version = cache.get(VERSION_CACHE_KEY)
+        fresh = time.time_ns()
+        version = fresh if cache.add(VERSION_CACHE_KEY, fresh, None) else None
+        if version is None:  # another worker's, added in between
+            version = cache.get(VERSION_CACHE_KEY)
     return version
 
 

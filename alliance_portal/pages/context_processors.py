@@ -1,6 +1,7 @@
 import functools
 
 from django.conf import settings
+from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 # The links every page's header and footer carry: the same on every request, so worked
@@ -28,8 +29,27 @@ def fixed_urls():
     return _fixed_urls(get_script_prefix(), get_urlconf())
 
 
+# The files every page links to, by the name base.html knows them by: their addresses
+# (with the manifest's hash) are the same until the next deploy, so looked up once.
+PAGE_ASSETS = {
+    "favicon": "images/favicon.svg",
+    "css": "css/portal.css",
+    "js_enabled": "js/js-enabled.js",
+    "js": "js/portal.js",
+}
+
+
+@functools.lru_cache(maxsize=8)
+def _page_assets(static_url, storage):
+    return {name: static(path) for name, path in PAGE_ASSETS.items()}
+
+
 def portal(request):
-    return {"portal_name": settings.PORTAL_NAME, "urls": fixed_urls()}
+    return {
+        "portal_name": settings.PORTAL_NAME,
+        "urls": fixed_urls(),
+        "assets": _page_assets(settings.STATIC_URL, settings.STORAGES["staticfiles"]["BACKEND"]),
+    }
 
 
 # A leader's page: the address around the id is worked out once, as the fixed links are
@@ -41,6 +61,16 @@ _ANY_ID = 2_147_483_647
 def _leader_url_around(script_prefix, urlconf):
     before, after = reverse("leaders:detail", args=[_ANY_ID], urlconf=urlconf).split(str(_ANY_ID))
     return before, after
+
+
+@functools.lru_cache(maxsize=64)
+def _role_url(kind, script_prefix, urlconf):
+    return reverse("pages:role", args=[kind.lower()], urlconf=urlconf)
+
+
+def role_url(kind):
+    """The address of the role page of the designation `kind` ("SLE")."""
+    return _role_url(kind, get_script_prefix(), get_urlconf())
 
 
 def leader_url(pk):

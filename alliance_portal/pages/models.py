@@ -1,10 +1,11 @@
 """Public content coordinators edit in the admin."""
 
 from django.db import models
-from django.urls import reverse
 
 from alliance_portal.schools.models import TimestampedModel
 from leaders.models import Designation
+
+from .context_processors import role_url
 
 
 class RolePage(TimestampedModel):
@@ -27,7 +28,7 @@ class RolePage(TimestampedModel):
         return self.get_kind_display()
 
     def get_absolute_url(self):
-        return reverse("pages:role", args=[self.kind.lower()])
+        return role_url(self.kind)
 
 
 class Submission(models.Model):

@@ -4,12 +4,13 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from alliance_portal.prepared import Prepared
 from alliance_portal.schools.models import Alliance
 from deployments.evaluation_links import EVALUATION_LINK_LIFETIME
 from leaders.models import Designation
@@ -64,16 +65,28 @@ def _cache_answers():
         return False
 
 
+_ROLE_PAGE_FIELDS = [field.attname for field in RolePage._meta.concrete_fields]
+# Every role page, in their order: a query built once (see alliance_portal.prepared).
+_ROLE_PAGES = Prepared(lambda: RolePage.objects.values_list(*_ROLE_PAGE_FIELDS))
+
+
+def role_pages():
+    """Every role page (a list of RolePage), for the home page and the role pages."""
+    return [
+        RolePage.from_db(DEFAULT_DB_ALIAS, _ROLE_PAGE_FIELDS, row) for row in _ROLE_PAGES.rows()
+    ]
+
+
 @require_safe
 def home(request):
-    return render(request, "pages/home.html", {"roles": RolePage.objects.all()})
+    return render(request, "pages/home.html", {"roles": role_pages()})
 
 
 @require_safe
 def role(request, kind):
     if kind != kind.lower() or kind.upper() not in Designation.Kind.values:
         raise Http404("No such role.")
-    roles = list(RolePage.objects.all())
+    roles = role_pages()
     page = next((role for role in roles if role.kind == kind.upper()), None)
     if page is None:
         raise Http404("No such role.")
