@@ -33,16 +33,27 @@ class Prepared:
         self.lock = threading.Lock()
 
     def rows(self, *values, using=DEFAULT_DB_ALIAS):
-        sql, params, slots, compiler, converters = self._compiled(using, len(values))
+        sql, params, slots, converters = self._compiled(using, len(values))
         params = list(params)
         for position, which in slots:
             params[position] = values[which]
-        with connections[using].cursor() as cursor:
+        connection = connections[using]
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        if converters:
-            return [tuple(row) for row in compiler.apply_converters(rows, converters)]
-        return rows
+        if not converters:
+            return rows
+        # As the compiler's apply_converters, with this thread's connection.
+        converted = []
+        for row in rows:
+            row = list(row)
+            for position, (functions, expression) in converters:
+                value = row[position]
+                for convert in functions:
+                    value = convert(value, expression, connection)
+                row[position] = value
+            converted.append(tuple(row))
+        return converted
 
     def _compiled(self, using, count):
         key = (using, count)
@@ -70,4 +81,4 @@ class Prepared:
                 "A prepared query must use each of its values as a parameter of its SQL."
             )
         fields = [select[0] for select in compiler.select[: compiler.col_count]]
-        return sql, tuple(params), slots, compiler, compiler.get_converters(fields)
+        return sql, tuple(params), slots, list(compiler.get_converters(fields).items())

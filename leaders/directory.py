@@ -229,9 +229,15 @@ _LEADER_PAGE = Prepared(
 )
 
 
+# The largest id a leader can have (a 64-bit integer), where an address may ask for any.
+_LARGEST_ID = 2**63 - 1
+
+
 def listed_leader(pk):
     """What a listed leader's own page shows (a LeaderPage), or None: four queries, each
     built once."""
+    if not 0 < pk <= _LARGEST_ID:
+        return None  # no such leader, and more than SQLite's integers hold
     found = _LEADER_PAGE.rows(pk)
     return with_details([LeaderPage(*found[0])])[0] if found else None
 

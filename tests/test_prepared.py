@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from alliance_portal.prepared import Prepared
 from alliance_portal.reports.models import Export
+from alliance_portal.schools.models import Phase
 from leaders.directory import DETAILS_AT_ONCE, listed_leaders, with_details
-from leaders.models import Designation, Leader
+from leaders.models import AreaOfExpertise, Designation, Leader
 from tests.factories import AllianceFactory, DesignationFactory, LeaderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,8 @@ def test_it_gives_the_querysets_rows_for_each_set_of_values():
 
 
 def test_its_values_go_through_the_orms_converters():
+    """On SQLite, which holds a UUID as text, this fails without the converters; on
+    PostgreSQL the driver gives a UUID itself."""
     user = UserFactory()
     export = Export.objects.create(
         requested_by=user,
@@ -76,16 +79,27 @@ def test_it_refuses_a_queryset_that_leaves_a_value_out():
 
 
 def test_the_details_of_more_leaders_than_one_query_reads_are_each_leaders_own():
-    alliance = AllianceFactory(name="Harbour Alliance")
-    leaders = LeaderFactory.create_batch(DETAILS_AT_ONCE + 3, public_profile_consent=True)
+    count = DETAILS_AT_ONCE + 3
+    leaders = LeaderFactory.create_batch(count, public_profile_consent=True)
+    areas = list(AreaOfExpertise.objects.order_by("pk")[:count])
+    phases = list(Phase.objects.order_by("pk"))
     for index, leader in enumerate(leaders):
-        kind = Designation.Kind.SLE if index % 2 else Designation.Kind.LLE
-        DesignationFactory(leader=leader, kind=kind, alliance=alliance)
+        national = index == count - 1
+        DesignationFactory(
+            leader=leader,
+            kind=Designation.Kind.NLE if national else Designation.Kind.SLE,
+            alliance=None if national else AllianceFactory(name=f"Alliance {index}"),
+        )
+        leader.areas_of_expertise.set([areas[index % len(areas)]])
+        leader.phases.set([phases[index % len(phases)]])
 
     shown = with_details(list(listed_leaders().order_by("pk")))
 
-    assert len(shown) == len(leaders)
+    assert [leader.pk for leader in shown] == [leader.pk for leader in leaders]
     for index, leader in enumerate(shown):
         [designation] = leader.active_designations
-        assert designation.kind == (Designation.Kind.SLE if index % 2 else Designation.Kind.LLE)
-        assert designation.designated_by == "Harbour Alliance"
+        national = index == count - 1
+        assert designation.kind == (Designation.Kind.NLE if national else Designation.Kind.SLE)
+        assert designation.designated_by == ("" if national else f"Alliance {index}")
+        assert [area.name for area in leader.areas_in_order] == [areas[index % len(areas)].name]
+        assert leader.phases_in_order == [phases[index % len(phases)].name]

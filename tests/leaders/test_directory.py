@@ -542,6 +542,13 @@ def test_it_shows_a_leaders_public_page(client):
     assert ">Request support</a>" in page
 
 
+@pytest.mark.parametrize("pk", ["0", "9223372036854775808", "99999999999999999999"])
+def test_an_id_no_leader_can_have_is_not_found(client, pk):
+    listed_leader(full_name="Ada Listed")
+
+    assert client.get(f"/leaders/{pk}/").status_code == 404
+
+
 def test_it_groups_the_areas_of_expertise_on_a_leaders_page(client):
     leader = listed_leader(areas=["attendance", "mathematics", "assessment", "music"])
 
