@@ -33,11 +33,16 @@ class Prepared:
         self.lock = threading.Lock()
 
     def rows(self, *values, using=DEFAULT_DB_ALIAS):
+        connection = connections[using]
+        low, high = connection.ops.integer_field_range("BigIntegerField")
+        if any(type(value) is int and not low <= value <= high for value in values):
+            # No row holds such a number: as the ORM's lookups find nothing for it,
+            # rather than hand the driver more than it can send (SQLite would raise).
+            return []
         sql, params, slots, converters = self._compiled(using, len(values))
         params = list(params)
         for position, which in slots:
             params[position] = values[which]
-        connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()

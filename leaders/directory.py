@@ -30,7 +30,6 @@ from django.db.models import (
 )
 from django.db.models.signals import post_delete
 
-from alliance_portal.pages.context_processors import leader_url
 from alliance_portal.prepared import Prepared
 from alliance_portal.schools.models import LocalAuthority, Phase, School
 
@@ -174,18 +173,13 @@ _PHASES = Prepared(
 
 
 def with_details(leaders):
-    """The leaders (a list of Leader or LeaderPage), each with their page's address
-    (`page_url`), their active designations (`active_designations`, NLE first), areas of
-    expertise (`areas_in_order`, by group) and phases (`phases_in_order`, names): three
-    queries for them all, built once (`Prepared`) and put in order here."""
+    """The leaders (a list of Leader or LeaderPage), each with their active designations
+    (`active_designations`, NLE first), areas of expertise (`areas_in_order`, by group)
+    and phases (`phases_in_order`, names): three queries for them all, built once
+    (`Prepared`) and put in order here."""
     by_pk = {leader.pk: leader for leader in leaders}
     for leader in leaders:
         leader.active_designations, leader.areas_in_order, leader.phases_in_order = [], [], []
-    if not by_pk:
-        return leaders
-    if isinstance(leaders[0], Leader):
-        for leader in leaders:
-            leader.page_url = leader_url(leader.pk)
     ids = list(by_pk)
     for start in range(0, len(ids), DETAILS_AT_ONCE):
         chunk = ids[start : start + DETAILS_AT_ONCE]
@@ -229,15 +223,9 @@ _LEADER_PAGE = Prepared(
 )
 
 
-# The largest id a leader can have (a 64-bit integer), where an address may ask for any.
-_LARGEST_ID = 2**63 - 1
-
-
 def listed_leader(pk):
     """What a listed leader's own page shows (a LeaderPage), or None: four queries, each
     built once."""
-    if not 0 < pk <= _LARGEST_ID:
-        return None  # no such leader, and more than SQLite's integers hold
     found = _LEADER_PAGE.rows(pk)
     return with_details([LeaderPage(*found[0])])[0] if found else None
 
@@ -447,9 +435,10 @@ def current_version():
         # A fresh number, never an old one: pages cached under a version that was
         # evicted must not come back.
         fresh = time.time_ns()
-        version = fresh if cache.add(VERSION_CACHE_KEY, fresh, None) else None
-        if version is None:  # another worker's, added in between
-            version = cache.get(VERSION_CACHE_KEY)
+        # Ours once added; otherwise another worker's, added in between.
+        version = (
+            fresh if cache.add(VERSION_CACHE_KEY, fresh, None) else cache.get(VERSION_CACHE_KEY)
+        )
     return version
 
 

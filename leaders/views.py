@@ -7,6 +7,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from alliance_portal.pages import submissions
+from alliance_portal.pages.context_processors import leader_url
 from alliance_portal.pages.models import RolePage
 from alliance_portal.pages.protection import protect_public_form
 
@@ -61,6 +62,8 @@ def directory(request: HttpRequest) -> HttpResponse:
         asked_for = form.page_number
         page = paginator.get_page(asked_for)
         page.object_list = with_details(list(page.object_list))
+        for leader in page.object_list:
+            leader.page_url = leader_url(leader.pk)
         context = {
             "form": form,
             "filtered": bool(filters),

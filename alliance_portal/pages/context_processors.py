@@ -41,6 +41,7 @@ PAGE_ASSETS = {
 
 @functools.lru_cache(maxsize=8)
 def _page_assets(static_url, storage):
+    # Keyed by the settings static() reads, so a change of them is a new entry.
     return {name: static(path) for name, path in PAGE_ASSETS.items()}
 
 

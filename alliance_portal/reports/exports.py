@@ -596,7 +596,9 @@ def _rows_sql(table, queryset, line, *, written_before_sorting=False):
     if written_before_sorting:
         written = line(shown, literal)
         aliases = [f"x{index}" for index in range(len(written))]
-        selected = ", ".join(f"{sql} AS x{index}" for index, sql in enumerate(written))
+        selected = ", ".join(
+            f"{sql} AS {alias}" for sql, alias in zip(written, aliases, strict=True)
+        )
         sorted_rows = f"SELECT {selected}, {keys_out} {source}"
         sent = ", ".join(aliases)
     else:
@@ -721,8 +723,8 @@ def _xlsx_row_sql(values, literal):
     """A row of the sheet as one line of XML (a list of one expression, for `_rows_sql`).
     Its text is looked at once, all together: most rows need nothing done (no character a
     workbook cannot hold, nothing to escape, no formula), and only the rest have each
-    text checked. The test may find work where
-    there is none (a "|=" inside a text), never the other way round."""
+    text checked. The test may find work where there is none (a "|=" inside a text),
+    never the other way round."""
 
     def cells(checked):
         return " || ".join(
