@@ -54,7 +54,7 @@ migrations-check: $(VENV)/.installed ## Fail if a model change has no migration
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
 pytest: install ## Run the pytest suite alone (SQLite, or the DATABASE_URL database)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test: install lint migrations-check pytest ## Lint, check migrations and run every test
 

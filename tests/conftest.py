@@ -11,15 +11,6 @@ from alliance_portal.schools.models import Phase
 from tests.factories import UserFactory
 
 
-def pytest_collection_modifyitems(items):
-    # The tests of the production set-up collect the static files into staticfiles/ and
-    # read them back: under pytest-xdist (`--dist loadgroup`) they share one worker, so
-    # two collectstatic runs never write the same folder at once.
-    for item in items:
-        if "tests/ops/" in item.nodeid or item.nodeid.startswith("ops/"):
-            item.add_marker(pytest.mark.xdist_group("production"))
-
-
 def fuzz_examples():
     """How tests/security/test_fuzz.py chooses its examples, so a run can be repeated."""
     seed = os.environ.get("FUZZ_SEED")

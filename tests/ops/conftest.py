@@ -23,12 +23,14 @@ PROXIED = {"Host": HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0
 def production_environment(tmp_path_factory):
     """Production settings over a migrated SQLite database of the module's own, with
     per-process caches (the web server runs no system checks) so no Redis is touched, and
-    the static files collected into staticfiles/."""
-    database = tmp_path_factory.mktemp("production") / "db.sqlite3"
+    the static files collected into a folder of the module's own (`STATIC_ROOT`): modules
+    run at once on other test workers never write the files one is serving."""
+    folder = tmp_path_factory.mktemp("production")
     env = manage_env(
         **{
             **PRODUCTION,
-            "DATABASE_URL": f"sqlite:///{database}",
+            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+            "STATIC_ROOT": str(folder / "staticfiles"),
             "CACHE_URL": "locmemcache://",
             "PAGE_CACHE_URL": "locmemcache://pages",
         }

@@ -3,14 +3,17 @@ that pages use, each with Brotli and gzip copies, served by WhiteNoise in whiche
 encoding the browser asks for."""
 
 import json
+from pathlib import Path
 
-from alliance_portal.ops.measure_reload import ROOT
 
-STATIC_ROOT = ROOT / "staticfiles"
+def manifest_of(environment):
+    """The collected files' names, by the manifest collectstatic wrote."""
+    manifest = Path(environment["STATIC_ROOT"]) / "staticfiles.json"
+    return json.loads(manifest.read_text())["paths"]
 
 
 def test_only_the_govuk_frontend_files_pages_use_are_collected(production_environment):
-    manifest = json.loads((STATIC_ROOT / "staticfiles.json").read_text())["paths"]
+    manifest = manifest_of(production_environment)
     govuk = {name for name in manifest if name.startswith("govuk-frontend/")}
 
     assert "govuk-frontend/govuk-frontend.min.js" in govuk
@@ -22,8 +25,8 @@ def test_only_the_govuk_frontend_files_pages_use_are_collected(production_enviro
     assert not [name for name in manifest if name.endswith((".scss", ".njk"))]
 
 
-def test_static_files_go_out_in_brotli_or_gzip_as_asked(start_gunicorn):
-    manifest = json.loads((STATIC_ROOT / "staticfiles.json").read_text())["paths"]
+def test_static_files_go_out_in_brotli_or_gzip_as_asked(start_gunicorn, production_environment):
+    manifest = manifest_of(production_environment)
     stylesheet = "/static/" + manifest["css/portal.css"]
     server = start_gunicorn()
 
